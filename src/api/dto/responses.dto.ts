@@ -1,0 +1,124 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+/** Response schemas for the OpenAPI document (the runtime shapes live in model/). */
+export class InlinedFrameDto {
+  @ApiProperty() function!: string;
+  @ApiPropertyOptional() file?: string;
+  @ApiPropertyOptional() line?: number;
+  @ApiPropertyOptional() column?: number;
+}
+
+export class FrameDto {
+  @ApiProperty({ enum: ['go', 'native', 'java', 'jvm', 'unknown'] }) kind!: string;
+  @ApiPropertyOptional() function?: string;
+  @ApiPropertyOptional() file?: string;
+  @ApiPropertyOptional() line?: number;
+  @ApiPropertyOptional() column?: number;
+  @ApiProperty({ type: [InlinedFrameDto], description: 'Frames inlined at this address, innermost first' }) inlined!: InlinedFrameDto[];
+  @ApiPropertyOptional({ description: 'PC as the input gave it (hex)' }) pc?: string;
+  @ApiProperty({ enum: ['exact', 'return', 'adjusted'], description: 'return: looked up at PC-1 (call site)' }) address_kind!: string;
+  @ApiPropertyOptional({ description: 'ELF virtual address handed to the symbolizer (hex)' }) lookup_address?: string;
+  @ApiPropertyOptional() module?: string;
+  @ApiPropertyOptional() build_id?: string;
+  @ApiPropertyOptional({ description: 'Rebased ELF virtual address of the PC (hex)' }) module_offset?: string;
+  @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'go-traceback', 'jvm', 'unresolved'] }) source!: string;
+  @ApiPropertyOptional({ description: 'Why the frame is unresolved' }) reason?: string;
+  @ApiPropertyOptional({ description: '1-based line of the input this frame came from' }) input_line?: number;
+}
+
+export class ThreadDto {
+  @ApiProperty({ example: 'goroutine 1' }) id!: string;
+  @ApiPropertyOptional() state?: string;
+  @ApiProperty() crashed!: boolean;
+  @ApiProperty({ type: [FrameDto] }) frames!: FrameDto[];
+}
+
+export class ModuleReportDto {
+  @ApiProperty() path!: string;
+  @ApiPropertyOptional() build_id?: string;
+  @ApiProperty({ enum: ['found', 'missing', 'mismatch', 'unused'] }) status!: string;
+  @ApiPropertyOptional() load_bias?: string;
+  @ApiPropertyOptional() debug_file?: string;
+}
+
+export class DiagnosticDto {
+  @ApiProperty({ enum: ['info', 'warning', 'error'] }) level!: string;
+  @ApiProperty() code!: string;
+  @ApiProperty() message!: string;
+  @ApiPropertyOptional() input_line?: number;
+}
+
+export class SignalDto {
+  @ApiProperty() name!: string;
+  @ApiPropertyOptional() description?: string;
+  @ApiPropertyOptional() code?: string;
+  @ApiPropertyOptional() addr?: string;
+  @ApiPropertyOptional() pc?: string;
+}
+
+export class UnifiedStackDto {
+  @ApiPropertyOptional() headline?: string;
+  @ApiPropertyOptional({ type: SignalDto }) signal?: SignalDto;
+  @ApiProperty({ type: [ThreadDto] }) threads!: ThreadDto[];
+  @ApiProperty({ type: [ModuleReportDto] }) modules!: ModuleReportDto[];
+  @ApiProperty({ type: [DiagnosticDto] }) diagnostics!: DiagnosticDto[];
+}
+
+export class JobProgressDto {
+  @ApiProperty() stage!: string;
+  @ApiProperty() done!: number;
+  @ApiProperty() total!: number;
+}
+
+export class JobDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children', 'unknown'] })
+  state!: string;
+  @ApiPropertyOptional({ type: JobProgressDto }) progress?: JobProgressDto;
+  @ApiPropertyOptional({ type: UnifiedStackDto }) result?: UnifiedStackDto;
+  @ApiPropertyOptional() error?: string;
+  @ApiProperty() created_at!: string;
+  @ApiPropertyOptional() finished_at?: string;
+}
+
+export class JobAcceptedDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ example: 'waiting' }) state!: string;
+  @ApiProperty({ example: '/v1/jobs/1' }) location!: string;
+}
+
+export class ErrorDto {
+  @ApiProperty({ example: 422 }) status!: number;
+  @ApiProperty({ example: 'PARSE_ERROR' }) code!: string;
+  @ApiProperty({ example: 'traceback holds no Go stack frames: expected a goroutine header ...' }) message!: string;
+  @ApiPropertyOptional({ description: 'Input line the error is about (1-based)' }) line?: number;
+  @ApiPropertyOptional({ description: 'Request field the error is about' }) field?: string;
+  @ApiPropertyOptional({ type: [String] }) details?: string[];
+}
+
+export class StoredFileDto {
+  @ApiProperty() build_id!: string;
+  @ApiPropertyOptional() gnu_build_id?: string;
+  @ApiPropertyOptional() go_build_id?: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty({ example: 'x86_64' }) arch!: string;
+  @ApiProperty({ example: 'DYN' }) elf_type!: string;
+  @ApiProperty({ enum: ['executable', 'debuginfo', 'both'] }) kind!: string;
+  @ApiProperty({ example: { symtab: true, dynsym: true, dwarf: true, gopclntab: false } })
+  has!: Record<string, boolean>;
+  @ApiProperty() uploaded_at!: string;
+}
+
+export class UploadResultDto extends StoredFileDto {
+  @ApiProperty({ description: 'false when this build-id was already stored' }) created!: boolean;
+}
+
+export class UploadResponseDto {
+  @ApiProperty({ type: [UploadResultDto] }) files!: UploadResultDto[];
+}
+
+export class HealthDto {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiPropertyOptional({ example: { redis: 'ok', storage: 'ok' } }) checks?: Record<string, string>;
+}

@@ -1,0 +1,42 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { SymbolicateProducer } from '../jobs/symbolicate.producer';
+import { HealthDto } from './dto/responses.dto';
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly producer: SymbolicateProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('healthz')
+  @ApiOperation({ operationId: 'healthz', summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: HealthDto })
+  healthz(): HealthDto {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @ApiOperation({ operationId: 'readyz', summary: 'Readiness: Redis answers and the storage root is writable' })
+  @ApiOkResponse({ type: HealthDto })
+  @ApiResponse({ status: 503, type: HealthDto, description: 'A dependency is unavailable; checks say which' })
+  async readyz(@Res() reply: FastifyReply): Promise<void> {
+    const checks: Record<string, string> = {};
+    await this.producer.ping().then(
+      () => (checks.redis = 'ok'),
+      (err: Error) => (checks.redis = err.message),
+    );
+    await access(this.config.storageRoot, constants.W_OK).then(
+      () => (checks.storage = 'ok'),
+      (err: Error) => (checks.storage = `storage root ${this.config.storageRoot} not writable: ${err.message}`),
+    );
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    await reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+  }
+}

@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { stringify } from 'yaml';
+import { SymbolicateRequestDto } from './dto/symbolicate.dto';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const OPENAPI_PATH = join(REPO_ROOT, 'openapi.yaml');
+const FIXTURE = join(REPO_ROOT, 'test', 'fixtures', 'cgo-crash', 'captured');
+
+/**
+ * The OpenAPI document, built from the controllers' decorators, plus what the
+ * decorators cannot say: one request body in three media types, each with a working
+ * example taken from the fixture crash. Keys are sorted so the file diffs cleanly.
+ */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('symbridge')
+    .setDescription(
+      'Symbolization for cross-language crash stacks: Go tracebacks, cgo/native frames and JNI, resolved from ' +
+        'debug files uploaded by build-id. Paste a crash into POST /v1/symbolicate (text/plain) and press Execute.',
+    )
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+  const doc = SwaggerModule.createDocument(app, config, {
+    extraModels: [SymbolicateRequestDto],
+    operationIdFactory: (_controller, method) => method,
+  });
+  const op = doc.paths['/v1/symbolicate']?.post;
+  if (op) {
+    const stderr = readFixture('exe.stderr.txt');
+    const maps = readFixture('exe.maps.txt');
+    op.requestBody = {
+      required: true,
+      description: 'The crash, one of three ways. Body at most MAX_BODY_BYTES (default 8 MiB).',
+      content: {
+        'text/plain': {
+          schema: { type: 'string', description: 'One paste: the Go traceback and the /proc/PID/maps lines, in any order' },
+          example: `${stderr}\n${maps}`,
+        },
+        'application/json': {
+          schema: { $ref: getSchemaPath(SymbolicateRequestDto) },
+          example: { traceback: stderr, maps },
+        },
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            properties: {
+              traceback: { type: 'string', format: 'binary', description: 'Go traceback (file or text)' },
+              maps: { type: 'string', format: 'binary', description: '/proc/PID/maps (file or text)' },
+              crash_dump: { type: 'string', format: 'binary' },
+              modules: { type: 'string', description: 'JSON array of {path, build_id}' },
+            },
+          },
+        },
+      },
+    };
+  }
+  return sortKeys(doc) as OpenAPIObject;
+}
+
+export function toYaml(doc: OpenAPIObject): string {
+  return stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** The committed spec, which is what /docs serves (a test keeps it equal to the code). */
+export function loadCommittedSpec(app: INestApplication): OpenAPIObject {
+  if (existsSync(OPENAPI_PATH)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parse } = require('yaml') as typeof import('yaml');
+    return parse(readFileSync(OPENAPI_PATH, 'utf8')) as OpenAPIObject;
+  }
+  return buildOpenApiDocument(app);
+}
+
+function readFixture(name: string): string {
+  const p = join(FIXTURE, name);
+  return existsSync(p) ? readFileSync(p, 'utf8') : '';
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}

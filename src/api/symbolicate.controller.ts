@@ -1,0 +1,138 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { SymbolicateProducer } from '../jobs/symbolicate.producer';
+import { SymbolicateJobV1 } from '../jobs/queue.constants';
+import { SymbridgeError } from '../model/errors';
+import { UnifiedStack } from '../model/unified-stack';
+import { parseInput } from '../parse/parse-input';
+import { renderText } from '../render/text.renderer';
+import { ErrorDto, JobAcceptedDto, JobDto, UnifiedStackDto } from './dto/responses.dto';
+import { SymbolicateRequestDto, WaitQueryDto } from './dto/symbolicate.dto';
+import { readTextForm } from './multipart';
+import { validateDto } from './validate-dto';
+
+const FORM_FIELDS = ['traceback', 'maps', 'crash_dump', 'modules', 'options'];
+
+@ApiTags('symbolicate')
+@Controller('v1')
+export class SymbolicateController {
+  constructor(
+    private readonly producer: SymbolicateProducer,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('symbolicate')
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'symbolicate',
+    summary: 'Symbolicate a crash: Go traceback + /proc/PID/maps in, one unified stack out',
+    description:
+      'Send the crash as JSON ({traceback, maps, modules?}), as multipart/form-data with the same field names ' +
+      '(text fields or files), or as text/plain: one paste holding the Go traceback and the maps one after the ' +
+      'other (sections are found by their shape). The job runs on a worker; with ?wait=N the answer is the result ' +
+      'if it is ready within N seconds, else 202 with Location: /v1/jobs/ID. Send Accept: text/plain for the ' +
+      'readable rendering. Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
+      '(default 60), modules at most 10,000.',
+  })
+  @ApiQuery({
+    name: 'wait',
+    required: false,
+    type: Number,
+    description: 'Seconds to wait for the result before answering 202 (0-600, capped by MAX_WAIT_SECONDS, default cap 60)',
+    example: 10,
+  })
+  @ApiProduces('application/json', 'text/plain')
+  @ApiOkResponse({ type: UnifiedStackDto, description: 'The job finished within ?wait' })
+  @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'Queued; poll the Location' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'Empty or invalid request (names the field)' })
+  @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES' })
+  @ApiResponse({ status: 415, type: ErrorDto, description: 'Content-Type not JSON, multipart or text' })
+  @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line)' })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable' })
+  async symbolicate(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() rawQuery: Record<string, unknown>): Promise<void> {
+    const query = await validateDto(WaitQueryDto, { ...rawQuery }, 'query');
+    const wait = Math.min(query.wait ?? 0, this.config.limits.maxWaitSeconds);
+    const data = await this.readRequest(req);
+    parseInput(data); // refuse unparseable text now, with its line, rather than as a failed job
+    const job = await this.producer.enqueue(data);
+    const result = await this.producer.waitFor(job, wait);
+    if (!result) {
+      const location = `/v1/jobs/${job.id}`;
+      await reply.status(202).header('location', location).send({ id: job.id, state: 'waiting', location });
+      return;
+    }
+    await this.sendStack(req, reply, result);
+  }
+
+  @Get('jobs/:id')
+  @ApiOperation({ operationId: 'getJob', summary: 'State, progress, result or error of a symbolication job' })
+  @ApiProduces('application/json', 'text/plain')
+  @ApiOkResponse({ type: JobDto })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, or expired after JOB_RETENTION_SECONDS)' })
+  async job(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) throw new SymbridgeError('INPUT_INVALID', `"${id.slice(0, 64)}" is not a job id`);
+    const view = await this.producer.view(id);
+    if (!view) throw new SymbridgeError('NOT_FOUND', `no job ${id} (unknown, or expired)`);
+    if (view.result && wantsText(req)) {
+      await this.sendStack(req, reply, view.result);
+      return;
+    }
+    await reply.send(view);
+  }
+
+  private async sendStack(req: FastifyRequest, reply: FastifyReply, stack: UnifiedStack): Promise<void> {
+    if (wantsText(req)) await reply.header('content-type', 'text/plain; charset=utf-8').send(renderText(stack));
+    else await reply.send(stack);
+  }
+
+  /** The three ways in, to one job payload. */
+  private async readRequest(req: FastifyRequest): Promise<SymbolicateJobV1> {
+    const received_at = new Date().toISOString();
+    const type = (req.headers['content-type'] ?? '').toLowerCase();
+    if (type.startsWith('text/plain')) {
+      const paste = typeof req.body === 'string' ? req.body : '';
+      if (paste.trim() === '') throw new SymbridgeError('INPUT_EMPTY', 'the text/plain body is empty: paste the Go traceback and the /proc/PID/maps lines');
+      return { v: 1, paste, received_at };
+    }
+    let plain: Record<string, unknown>;
+    if (type.startsWith('multipart/form-data')) {
+      const form = await readTextForm(req, FORM_FIELDS, this.config.limits.maxBodyBytes);
+      plain = { ...form };
+      for (const key of ['modules', 'options'] as const) {
+        if (form[key] !== undefined) plain[key] = parseJsonField(form[key], key);
+      }
+    } else if (type.startsWith('application/json')) {
+      plain = (req.body ?? {}) as Record<string, unknown>;
+    } else {
+      throw new SymbridgeError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${type || '(none)'}": send application/json, multipart/form-data or text/plain`);
+    }
+    const dto = await validateDto(SymbolicateRequestDto, plain, 'symbolicate request');
+    if (!dto.traceback?.trim()) {
+      throw new SymbridgeError('INPUT_EMPTY', 'traceback is missing or empty: send the Go traceback text (the stderr of the crash)', {
+        field: 'traceback',
+      });
+    }
+    return {
+      v: 1,
+      traceback: dto.traceback,
+      maps: dto.maps,
+      modules: dto.modules?.map((m) => ({ path: m.path, build_id: m.build_id.toLowerCase() })),
+      received_at,
+    };
+  }
+}
+
+function wantsText(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.includes('text/plain') && !accept.includes('application/json');
+}
+
+function parseJsonField(text: string, field: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new SymbridgeError('INPUT_INVALID', `form field "${field}" must be JSON: ${(err as Error).message}`, { field });
+  }
+}

@@ -1,0 +1,25 @@
+import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { validate, ValidationError } from 'class-validator';
+import { SymbridgeError } from '../model/errors';
+
+/** Validate a plain object against a DTO class: unknown fields are refused, every problem is named. */
+export async function validateDto<T extends object>(cls: ClassConstructor<T>, plain: unknown, what: string): Promise<T> {
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+    throw new SymbridgeError('INPUT_INVALID', `${what} must be a JSON object`);
+  }
+  const dto = plainToInstance(cls, plain);
+  const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) {
+    const details = flatten(errors);
+    throw new SymbridgeError('INPUT_INVALID', `invalid ${what}: ${details.join('; ')}`, { details });
+  }
+  return dto;
+}
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${path}${m.slice(e.property.length)}` : `${path}: ${m}`));
+    return [...own, ...flatten(e.children ?? [], path)];
+  });
+}

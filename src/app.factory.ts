@@ -1,0 +1,39 @@
+import multipart from '@fastify/multipart';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'pino';
+import { HttpErrorFilter, sendError } from './api/http-error.filter';
+import { loadCommittedSpec } from './api/openapi';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/config';
+import { PinoNestLogger } from './logging/logger';
+
+/** The HTTP application (roles api and all), configured the same for main, tests and the spec writer. */
+export async function createHttpApp(config: AppConfig, log: Logger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.limits.maxBodyBytes, logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log), adapter, {
+    logger: new PinoNestLogger(log.child({ component: 'nest' })),
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  await app.register(multipart as never, { limits: { fileSize: config.limits.maxUploadBytes } });
+  // Errors raised before a route handler runs (body parsing, limits) get the same shape.
+  fastify.setErrorHandler((err, _req, reply) => sendError(reply, err, log));
+  fastify.addHook('onResponse', (req, reply, done) => {
+    log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+  app.useGlobalFilters(new HttpErrorFilter(log));
+  app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, () => loadCommittedSpec(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  return app;
+}
+
+/** The worker role: no HTTP, just the processor and its symbolizers. */
+export async function createWorkerApp(config: AppConfig, log: Logger) {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, log), {
+    logger: new PinoNestLogger(log.child({ component: 'nest' })),
+  });
+  app.enableShutdownHooks();
+  return app;
+}

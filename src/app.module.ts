@@ -1,0 +1,82 @@
+import { DynamicModule, Global, Inject, Module, OnModuleDestroy, OnModuleInit, Provider } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { Logger } from 'pino';
+import { HealthController } from './api/health.controller';
+import { SymbolicateController } from './api/symbolicate.controller';
+import { SymbolsController } from './api/symbols.controller';
+import { APP_CONFIG, AppConfig } from './config/config';
+import { SymbolicateProcessor } from './jobs/symbolicate.processor';
+import { SymbolicateProducer } from './jobs/symbolicate.producer';
+import { SYMBOLICATE_QUEUE } from './jobs/queue.constants';
+import { LOGGER } from './logging/logger';
+import { SymbolicatePipeline } from './pipeline/symbolicate.pipeline';
+import { FrameResolver } from './resolve/frame-resolver';
+import { LlvmSymbolizerPool } from './resolve/llvm-symbolizer.pool';
+import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
+import { SymbolStore } from './symbol-store/symbol-store.service';
+
+/** Owns the long-lived symbolizer processes of a worker: started lazily, stopped on shutdown. */
+class PoolLifecycle implements OnModuleDestroy {
+  constructor(@Inject(LlvmSymbolizerPool) private readonly pool: LlvmSymbolizerPool) {}
+  onModuleDestroy(): void {
+    this.pool.close();
+  }
+}
+
+class StoreInit implements OnModuleInit {
+  constructor(@Inject(SymbolStore) private readonly store: SymbolStore) {}
+  async onModuleInit(): Promise<void> {
+    await this.store.init();
+  }
+}
+
+/**
+ * One image, three roles: api (HTTP + producer), worker (processor + symbolizers),
+ * all (both, the default for one machine). Every role shares config, logger, store.
+ */
+@Global()
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, log: Logger): DynamicModule {
+    const core: Provider[] = [
+      { provide: APP_CONFIG, useValue: config },
+      { provide: LOGGER, useValue: log },
+      { provide: SymbolStore, useValue: new SymbolStore(config.storageRoot) },
+      StoreInit,
+    ];
+    const api = config.role !== 'worker';
+    const worker = config.role !== 'api';
+    const workerProviders: Provider[] = [
+      {
+        provide: LlvmSymbolizerPool,
+        useFactory: () =>
+          new LlvmSymbolizerPool({
+            binary: config.llvmSymbolizer,
+            processes: config.symbolizerProcesses,
+            timeoutMs: config.symbolizerTimeoutMs,
+          }),
+      },
+      PoolLifecycle,
+      { provide: FrameResolver, inject: [LlvmSymbolizerPool], useFactory: (pool: LlvmSymbolizerPool) => new FrameResolver(new LlvmSymbolizerResolver(pool)) },
+      {
+        provide: SymbolicatePipeline,
+        inject: [SymbolStore, FrameResolver],
+        useFactory: (store: SymbolStore, resolver: FrameResolver) => new SymbolicatePipeline(store, resolver),
+      },
+      SymbolicateProcessor,
+    ];
+    return {
+      module: AppModule,
+      imports: [
+        BullModule.forRoot({
+          connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+          prefix: config.queuePrefix,
+        }),
+        BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
+      ],
+      controllers: api ? [SymbolicateController, SymbolsController, HealthController] : [],
+      providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
+      exports: [APP_CONFIG, LOGGER, SymbolStore],
+    };
+  }
+}

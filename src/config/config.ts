@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvDto } from './env.dto';
+import { DEFAULT_LIMITS, Limits } from './limits';
+
+export type Role = 'api' | 'worker' | 'all';
+
+/** Typed settings, built once from the environment. Every limit has a sane default. */
+export interface AppConfig {
+  role: Role;
+  host: string;
+  port: number;
+  redisUrl: string;
+  storageRoot: string;
+  logLevel: string;
+  llvmSymbolizer: string;
+  symbolizerProcesses: number;
+  symbolizerTimeoutMs: number;
+  workerConcurrency: number;
+  jobTimeoutMs: number;
+  jobRetentionSeconds: number;
+  uploadToken?: string;
+  queuePrefix: string;
+  limits: Limits;
+}
+
+export class ConfigError extends Error {}
+
+/** Validate the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw = Object.fromEntries(Object.keys(new EnvShape()).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const dto = plainToInstance(EnvDto, raw);
+  const errors = validateSync(dto, { whitelist: true });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return {
+    role: dto.ROLE ?? 'all',
+    host: dto.HOST ?? '0.0.0.0',
+    port: dto.PORT ?? 3000,
+    redisUrl: dto.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    storageRoot: resolve(dto.STORAGE_ROOT ?? resolve(__dirname, '..', '..', 'symbol-store')),
+    logLevel: dto.LOG_LEVEL ?? 'info',
+    llvmSymbolizer: dto.LLVM_SYMBOLIZER ?? 'llvm-symbolizer',
+    symbolizerProcesses: dto.SYMBOLIZER_PROCESSES ?? 2,
+    symbolizerTimeoutMs: dto.SYMBOLIZER_TIMEOUT_MS ?? 30_000,
+    workerConcurrency: dto.WORKER_CONCURRENCY ?? 4,
+    jobTimeoutMs: dto.JOB_TIMEOUT_MS ?? 120_000,
+    jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
+    uploadToken: dto.UPLOAD_TOKEN,
+    queuePrefix: dto.QUEUE_PREFIX ?? 'symbridge',
+    limits: {
+      maxBodyBytes: dto.MAX_BODY_BYTES ?? DEFAULT_LIMITS.maxBodyBytes,
+      maxUploadBytes: dto.MAX_UPLOAD_BYTES ?? DEFAULT_LIMITS.maxUploadBytes,
+      maxUploadFiles: dto.MAX_UPLOAD_FILES ?? DEFAULT_LIMITS.maxUploadFiles,
+      maxWaitSeconds: dto.MAX_WAIT_SECONDS ?? DEFAULT_LIMITS.maxWaitSeconds,
+    },
+  };
+}
+
+/** The variable names EnvDto knows, so unknown process variables are never read. */
+class EnvShape {
+  ROLE = 0; PORT = 0; HOST = 0; REDIS_URL = 0; STORAGE_ROOT = 0; LOG_LEVEL = 0; LLVM_SYMBOLIZER = 0;
+  SYMBOLIZER_PROCESSES = 0; SYMBOLIZER_TIMEOUT_MS = 0; WORKER_CONCURRENCY = 0; MAX_BODY_BYTES = 0;
+  MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
+  JOB_RETENTION_SECONDS = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

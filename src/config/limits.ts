@@ -1,0 +1,19 @@
+/** Request limits; each is a config value and is stated in the OpenAPI document. */
+export interface Limits {
+  /** Largest symbolicate body (JSON, text or multipart), bytes. */
+  maxBodyBytes: number;
+  /** Largest single uploaded debug file, bytes. */
+  maxUploadBytes: number;
+  /** Most files in one upload request. */
+  maxUploadFiles: number;
+  /** Cap on `?wait=` seconds. */
+  maxWaitSeconds: number;
+}
+
+/** Defaults as documented (the OpenAPI text is generated from these, not from the environment). */
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  maxUploadBytes: 2 * 1024 * 1024 * 1024,
+  maxUploadFiles: 32,
+  maxWaitSeconds: 60,
+};

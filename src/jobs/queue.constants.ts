@@ -1,0 +1,23 @@
+import { ModuleHint } from '../normalize/module-identity';
+
+export const SYMBOLICATE_QUEUE = 'symbolicate';
+
+export enum JobName {
+  Symbolicate = 'symbolicate',
+}
+
+/** The job payload, versioned so an old worker can refuse a newer shape. */
+export interface SymbolicateJobV1 {
+  v: 1;
+  traceback?: string;
+  maps?: string;
+  paste?: string;
+  modules?: ModuleHint[];
+  received_at: string;
+}
+
+export interface JobProgress {
+  stage: string;
+  done: number;
+  total: number;
+}

@@ -1,0 +1,53 @@
+import { Inject, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
+import { Logger } from 'pino';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { LOGGER } from '../logging/logger';
+import { SymbridgeError } from '../model/errors';
+import { UnifiedStack } from '../model/unified-stack';
+import { SymbolicatePipeline } from '../pipeline/symbolicate.pipeline';
+import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
+
+/** The worker: takes a job, runs the pipeline, reports progress. No logic of its own. */
+@Processor(SYMBOLICATE_QUEUE)
+export class SymbolicateProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
+  constructor(
+    private readonly pipeline: SymbolicatePipeline,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    this.worker.concurrency = this.config.workerConcurrency;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker.close();
+  }
+
+  async process(job: Job<SymbolicateJobV1, UnifiedStack, JobName>): Promise<UnifiedStack> {
+    if (job.data.v !== 1) throw new UnrecoverableError(`unknown job payload version ${String(job.data.v)}`);
+    const started = Date.now();
+    let lastStage = '';
+    try {
+      const result = await this.pipeline.run(job.data, (stage, done, total) => {
+        if (stage === lastStage && done !== total) return; // one update per stage, plus the last
+        lastStage = stage;
+        void job.updateProgress({ stage, done, total } satisfies JobProgress).catch(() => undefined);
+      });
+      this.log.info(
+        { job: job.id, ms: Date.now() - started, threads: result.threads.length, diagnostics: result.diagnostics.length },
+        'job done',
+      );
+      return result;
+    } catch (err) {
+      this.log.warn({ job: job.id, err }, 'job failed');
+      // Bad input does not get better on retry.
+      if (err instanceof SymbridgeError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+}

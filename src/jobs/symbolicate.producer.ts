@@ -1,0 +1,106 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { SymbridgeError } from '../model/errors';
+import { UnifiedStack } from '../model/unified-stack';
+import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
+
+export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'unknown';
+
+export interface JobView {
+  id: string;
+  state: JobState;
+  progress?: JobProgress;
+  result?: UnifiedStack;
+  error?: string;
+  created_at: string;
+  finished_at?: string;
+}
+
+const REDIS_TIMEOUT_MS = 5000;
+
+/** The API side of the queue: enqueue, wait a bounded time, read a job back. */
+@Injectable()
+export class SymbolicateProducer implements OnModuleDestroy {
+  private events?: QueueEvents;
+
+  constructor(
+    @InjectQueue(SYMBOLICATE_QUEUE) private readonly queue: Queue<SymbolicateJobV1, UnifiedStack, JobName>,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async enqueue(data: SymbolicateJobV1): Promise<Job<SymbolicateJobV1, UnifiedStack, JobName>> {
+    const retention = this.config.jobRetentionSeconds;
+    return withTimeout(
+      this.queue.add(JobName.Symbolicate, data, {
+        attempts: 3,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: { age: retention },
+        removeOnFail: { age: retention },
+      }),
+      'enqueue the job',
+    );
+  }
+
+  /** The result if the job finishes within `seconds`, else undefined (the caller answers 202). */
+  async waitFor(job: Job<SymbolicateJobV1, UnifiedStack, JobName>, seconds: number): Promise<UnifiedStack | undefined> {
+    if (seconds <= 0) return undefined;
+    const events = await this.queueEvents();
+    try {
+      return await job.waitUntilFinished(events, seconds * 1000);
+    } catch (err) {
+      const message = (err as Error).message ?? '';
+      if (/timed out/i.test(message)) return undefined;
+      throw new SymbridgeError('JOB_FAILED', `job ${job.id} failed: ${message}`, { job: job.id });
+    }
+  }
+
+  async view(id: string): Promise<JobView | undefined> {
+    const job = await withTimeout(Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id), 'read the job');
+    if (!job) return undefined;
+    const state = (await withTimeout(job.getState(), 'read the job state')) as JobState;
+    const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : undefined;
+    return {
+      id,
+      state,
+      progress,
+      result: state === 'completed' ? job.returnvalue : undefined,
+      error: state === 'failed' ? job.failedReason : undefined,
+      created_at: new Date(job.timestamp).toISOString(),
+      finished_at: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+    };
+  }
+
+  async ping(): Promise<void> {
+    const client = await withTimeout(this.queue.client, 'connect to Redis');
+    await withTimeout((client as unknown as { ping(): Promise<string> }).ping(), 'ping Redis');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.events?.close();
+  }
+
+  private async queueEvents(): Promise<QueueEvents> {
+    if (!this.events) {
+      this.events = new QueueEvents(SYMBOLICATE_QUEUE, {
+        connection: { url: this.config.redisUrl, maxRetriesPerRequest: null },
+        prefix: this.config.queuePrefix,
+      });
+      await withTimeout(this.events.waitUntilReady(), 'subscribe to job events');
+    }
+    return this.events;
+  }
+}
+
+/** Redis calls that would hang while Redis is away become a clear 503 instead. */
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SymbridgeError('QUEUE_UNAVAILABLE', `Redis did not answer within ${REDIS_TIMEOUT_MS} ms while trying to ${what}; try again shortly`)),
+      REDIS_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

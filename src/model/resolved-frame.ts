@@ -1,0 +1,26 @@
+import { RawFrame } from './crash-report';
+import { FrameSource, InlinedFrame } from './unified-stack';
+
+/** What the resolver found at one lookup address. */
+export interface ResolvedSymbol {
+  /** The physical (outermost) function at the address. */
+  function: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Inlined into `function` at this address, innermost first. */
+  inlined: InlinedFrame[];
+  source: FrameSource;
+}
+
+/** A raw frame after normalize + resolve: where it lives and what it is. */
+export interface ResolvedFrame {
+  raw: RawFrame;
+  module?: string;
+  buildId?: string;
+  elfVaddr?: bigint;
+  lookupAddress?: bigint;
+  symbol?: ResolvedSymbol;
+  /** Why there is no symbol, in words (design: a missing symbol is a value, not an error). */
+  reason?: string;
+}

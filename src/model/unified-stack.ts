@@ -1,0 +1,70 @@
+/**
+ * The result of a job (design.md "UnifiedStack"): wire-ready, addresses as hex
+ * strings, so it can travel through Redis as JSON unchanged.
+ */
+import { AddressKind, FrameKind } from './crash-report';
+
+export type FrameSource = 'dwarf' | 'symtab' | 'dynsym' | 'go-traceback' | 'jvm' | 'unresolved';
+
+export interface InlinedFrame {
+  function: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface UnifiedFrame {
+  kind: FrameKind;
+  function?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Frames inlined into this one at the looked-up address, innermost first. */
+  inlined: InlinedFrame[];
+  /** The PC as the input gave it. */
+  pc?: string;
+  address_kind: AddressKind;
+  /** The ELF virtual address handed to the symbolizer (pc rebased, minus 1 for return addresses). */
+  lookup_address?: string;
+  module?: string;
+  build_id?: string;
+  /** Offset of the PC in the module's ELF address space (rebased, before any -1). */
+  module_offset?: string;
+  source: FrameSource;
+  /** Why this frame is unresolved, when it is. */
+  reason?: string;
+  input_line?: number;
+}
+
+export interface UnifiedThread {
+  id: string;
+  name?: string;
+  state?: string;
+  crashed: boolean;
+  frames: UnifiedFrame[];
+}
+
+export type ModuleStatus = 'found' | 'missing' | 'mismatch' | 'unused';
+
+export interface ModuleReport {
+  path: string;
+  build_id?: string;
+  status: ModuleStatus;
+  load_bias?: string;
+  debug_file?: string;
+}
+
+export interface Diagnostic {
+  level: 'info' | 'warning' | 'error';
+  code: string;
+  message: string;
+  input_line?: number;
+}
+
+export interface UnifiedStack {
+  headline?: string;
+  signal?: { name: string; description?: string; code?: string; addr?: string; pc?: string };
+  threads: UnifiedThread[];
+  modules: ModuleReport[];
+  diagnostics: Diagnostic[];
+}

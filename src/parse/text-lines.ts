@@ -1,0 +1,12 @@
+/** A line of input with its 1-based number in the text the user sent. */
+export interface TextLine {
+  no: number;
+  text: string;
+}
+
+/** Split text into numbered lines (\n, \r\n or \r), numbering from `firstLine`. */
+export function toLines(text: string, firstLine = 1): TextLine[] {
+  const parts = text.split(/\r\n|\n|\r/);
+  if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
+  return parts.map((t, i) => ({ no: firstLine + i, text: t }));
+}

@@ -1,0 +1,58 @@
+import { LlvmSymbolizerAnswer, LlvmSymbolizerProcess } from './llvm-symbolizer.process';
+
+export interface PoolOptions {
+  binary: string;
+  processes: number;
+  timeoutMs: number;
+}
+
+export interface PoolStats {
+  processes: number;
+  restarts: number;
+  queries: number;
+}
+
+/**
+ * A bounded set of long-lived llvm-symbolizer processes. A module always goes to the
+ * same slot (hash of its path), so each process keeps its modules loaded; a process
+ * that died or hung is replaced on the next query.
+ */
+export class LlvmSymbolizerPool {
+  private readonly slots: (LlvmSymbolizerProcess | undefined)[];
+  private restarts = 0;
+  private queries = 0;
+
+  constructor(private readonly opts: PoolOptions) {
+    this.slots = new Array(Math.max(1, opts.processes)).fill(undefined);
+  }
+
+  query(objectPath: string, address: bigint): Promise<LlvmSymbolizerAnswer> {
+    this.queries++;
+    return this.processFor(objectPath).query(objectPath, address);
+  }
+
+  stats(): PoolStats {
+    return { processes: this.slots.filter((s) => s?.alive).length, restarts: this.restarts, queries: this.queries };
+  }
+
+  close(): void {
+    for (const p of this.slots) p?.close();
+    this.slots.fill(undefined);
+  }
+
+  private processFor(objectPath: string): LlvmSymbolizerProcess {
+    const slot = hash(objectPath) % this.slots.length;
+    const current = this.slots[slot];
+    if (current?.alive) return current;
+    if (current) this.restarts++;
+    const fresh = new LlvmSymbolizerProcess(this.opts.binary, this.opts.timeoutMs);
+    this.slots[slot] = fresh;
+    return fresh;
+  }
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
