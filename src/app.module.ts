@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Module, OnModuleDestroy, OnModuleInit, Provider } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { Logger } from 'pino';
 import { HealthController } from './api/health.controller';
@@ -15,10 +15,10 @@ import { LlvmSymbolizerPool } from './resolve/llvm-symbolizer.pool';
 import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
 import { SymbolStore } from './symbol-store/symbol-store.service';
 
-/** Owns the long-lived symbolizer processes of a worker: started lazily, stopped on shutdown. */
-class PoolLifecycle implements OnModuleDestroy {
+/** Owns the long-lived symbolizer processes of a worker: started lazily, stopped after the jobs drained. */
+class PoolLifecycle implements OnApplicationShutdown {
   constructor(@Inject(LlvmSymbolizerPool) private readonly pool: LlvmSymbolizerPool) {}
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.pool.close();
   }
 }

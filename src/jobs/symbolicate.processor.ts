@@ -1,4 +1,4 @@
-import { Inject, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, OnApplicationBootstrap } from '@nestjs/common';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { Logger } from 'pino';
@@ -11,7 +11,7 @@ import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './que
 
 /** The worker: takes a job, runs the pipeline, reports progress. No logic of its own. */
 @Processor(SYMBOLICATE_QUEUE)
-export class SymbolicateProcessor extends WorkerHost implements OnModuleInit, OnModuleDestroy {
+export class SymbolicateProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
     private readonly pipeline: SymbolicatePipeline,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -20,11 +20,12 @@ export class SymbolicateProcessor extends WorkerHost implements OnModuleInit, On
     super();
   }
 
-  onModuleInit(): void {
+  onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.workerConcurrency;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Drain: finish the jobs in hand before the symbolizers are stopped. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.worker.close();
   }
 

@@ -16,6 +16,8 @@ export interface InlinedFrame {
 export interface UnifiedFrame {
   kind: FrameKind;
   function?: string;
+  /** Go's argument words as the traceback printed them, e.g. `(0xc000010000, 0x1)`. */
+  args?: string;
   file?: string;
   line?: number;
   column?: number;

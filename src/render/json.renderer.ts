@@ -34,6 +34,7 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
   return {
     kind: f.raw.kind,
     function: sym?.function ?? f.raw.function,
+    args: f.raw.args,
     file: sym?.file ?? f.raw.file,
     line: sym?.line ?? f.raw.line,
     column: sym?.column,

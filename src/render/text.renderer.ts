@@ -17,7 +17,7 @@ export function renderText(stack: UnifiedStack): string {
   }
   for (const t of stack.threads) {
     if (out.length > 0) out.push('');
-    out.push(`${t.id} [${t.state}]${t.crashed ? ' (crashed)' : ''}:`);
+    out.push(t.id === t.state ? `${t.id}:` : `${t.id} [${t.state}]${t.crashed ? ' (crashed)' : ''}:`);
     for (const f of t.frames) out.push(...renderFrameLines(f));
   }
   const missing = stack.modules.filter((m) => m.status !== 'found' && m.status !== 'unused');
@@ -33,7 +33,7 @@ function renderFrameLines(f: UnifiedFrame): string[] {
   const where = (file?: string, line?: number, column?: number) =>
     file ? `${file}${line ? `:${line}` : ''}${column ? `:${column}` : ''}` : '??';
   if (f.kind !== 'native') {
-    lines.push(`${f.function ?? '??'}(...)`);
+    lines.push(`${f.function ?? '??'}${f.args ?? '(...)'}`);
     lines.push(`\t${where(f.file, f.line)}${f.pc ? ` pc=${f.pc}` : ''}`);
     return lines;
   }

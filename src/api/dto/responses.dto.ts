@@ -11,6 +11,7 @@ export class InlinedFrameDto {
 export class FrameDto {
   @ApiProperty({ enum: ['go', 'native', 'java', 'jvm', 'unknown'] }) kind!: string;
   @ApiPropertyOptional() function?: string;
+  @ApiPropertyOptional({ description: "Go's argument words as printed", example: '(0xc000010000, 0x1)' }) args?: string;
   @ApiPropertyOptional() file?: string;
   @ApiPropertyOptional() line?: number;
   @ApiPropertyOptional() column?: number;

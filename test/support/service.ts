@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
+import { createHttpApp } from '../../src/app.factory';
+import { AppConfig, loadConfig } from '../../src/config/config';
+
+/**
+ * The real service in-process (role all: API + worker), listening on a free port,
+ * against the real Redis at REDIS_URL (scripts/setup.sh starts one) under a queue
+ * prefix of its own, with a fresh storage root.
+ */
+export interface TestService {
+  url: string;
+  config: AppConfig;
+  app: NestFastifyApplication;
+  close(): Promise<void>;
+}
+
+export async function startService(overrides: Partial<AppConfig> = {}): Promise<TestService> {
+  const storageRoot = mkdtempSync(join(tmpdir(), 'symbridge-store-'));
+  const base = loadConfig(process.env);
+  const config: AppConfig = {
+    ...base,
+    role: 'all',
+    port: 0,
+    host: '127.0.0.1',
+    storageRoot,
+    queuePrefix: `symbridge-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+    ...overrides,
+    limits: { ...base.limits, ...overrides.limits },
+  };
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const app = await createHttpApp(config, log);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    config,
+    app,
+    async close() {
+      await app.close();
+      rmSync(storageRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Upload files to the service's store as CI would. */
+export async function upload(url: string, files: { name: string; data: Buffer }[], headers: Record<string, string> = {}): Promise<Response> {
+  const form = new FormData();
+  for (const f of files) form.append('files', new Blob([f.data]), f.name);
+  return fetch(`${url}/v1/symbols`, { method: 'POST', body: form, headers });
+}
