@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'pino';
-import { HttpErrorFilter, sendError } from './api/http-error.filter';
+import { HttpErrorFilter } from './api/http-error.filter';
 import { loadCommittedSpec } from './api/openapi';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
@@ -17,13 +17,11 @@ export async function createHttpApp(config: AppConfig, log: Logger): Promise<Nes
   });
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(multipart as never, { limits: { fileSize: config.limits.maxUploadBytes } });
-  // Errors raised before a route handler runs (body parsing, limits) get the same shape.
-  fastify.setErrorHandler((err, _req, reply) => sendError(reply, err, log));
   fastify.addHook('onResponse', (req, reply, done) => {
     log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     done();
   });
-  app.useGlobalFilters(new HttpErrorFilter(log));
+  app.useGlobalFilters(new HttpErrorFilter(log, config.limits));
   app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, () => loadCommittedSpec(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;

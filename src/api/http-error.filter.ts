@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply } from 'fastify';
 import { Logger } from 'pino';
+import { Limits } from '../config/limits';
 import { ErrorCode, SymbridgeError } from '../model/errors';
 
 /** The one place where error codes become HTTP statuses. */
@@ -29,24 +30,27 @@ export interface ErrorBody {
   details?: string[];
 }
 
-/** Fastify's own errors (body parsing, limits) by their codes. */
-const FASTIFY: Record<string, [number, ErrorCode, string?]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'INPUT_TOO_LARGE'],
-  FST_REQ_FILE_TOO_LARGE: [413, 'INPUT_TOO_LARGE'],
-  FST_FILES_LIMIT: [413, 'INPUT_TOO_LARGE'],
-  FST_PARTS_LIMIT: [413, 'INPUT_TOO_LARGE'],
-  FST_FIELDS_LIMIT: [413, 'INPUT_TOO_LARGE'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
-    415,
-    'UNSUPPORTED_MEDIA_TYPE',
-    'unsupported Content-Type: send application/json, multipart/form-data or text/plain',
-  ],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INPUT_EMPTY', 'the JSON body is empty'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'INPUT_INVALID'],
-  FST_INVALID_MULTIPART_CONTENT_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE', 'this endpoint takes multipart/form-data'],
-};
+/**
+ * Errors raised before a handler runs (Fastify's body parsing and limits) reach us as
+ * HttpExceptions with only a status: say in words what was wrong and what to do.
+ */
+function byStatus(status: number, message: string, limits?: Limits): Omit<ErrorBody, 'status'> {
+  switch (status) {
+    case 413:
+      return {
+        code: 'INPUT_TOO_LARGE',
+        message: limits ? `request body is larger than the limit of ${limits.maxBodyBytes} bytes (MAX_BODY_BYTES)` : message,
+      };
+    case 415:
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported Content-Type: send application/json, multipart/form-data or text/plain' };
+    case 404:
+      return { code: 'NOT_FOUND', message };
+    default:
+      return { code: status < 500 ? 'INPUT_INVALID' : 'INTERNAL', message };
+  }
+}
 
-export function toErrorBody(err: unknown): ErrorBody {
+export function toErrorBody(err: unknown, limits?: Limits): ErrorBody {
   if (err instanceof SymbridgeError) {
     const { line, field, details } = err.context;
     return {
@@ -63,31 +67,28 @@ export function toErrorBody(err: unknown): ErrorBody {
     const res = err.getResponse() as { message?: string | string[] } | string;
     const details = typeof res === 'object' && Array.isArray(res.message) ? res.message : undefined;
     const message = details ? `invalid request: ${details.join('; ')}` : typeof res === 'string' ? res : (res.message ?? err.message);
-    return { status, code: status === 404 ? 'NOT_FOUND' : status < 500 ? 'INPUT_INVALID' : 'INTERNAL', message: String(message), details };
+    return { status, ...byStatus(status, String(message), limits), details };
   }
-  const e = err as { code?: string; statusCode?: number; message?: string };
-  const known = e.code ? FASTIFY[e.code] : undefined;
-  if (known) return { status: known[0], code: known[1], message: known[2] ?? e.message ?? known[1] };
-  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    // e.g. a JSON body that does not parse: Fastify says where.
-    return { status: e.statusCode, code: 'INPUT_INVALID', message: e.message ?? 'bad request' };
+  // Fastify plugin errors thrown inside a handler (multipart limits) carry a 4xx statusCode.
+  const fe = err as { name?: string; statusCode?: number; message?: string };
+  if (fe?.name === 'FastifyError' && fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { status: fe.statusCode, ...byStatus(fe.statusCode, fe.message ?? 'bad request') };
   }
   return { status: 500, code: 'INTERNAL', message: 'internal error; it has been logged' };
 }
 
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly limits: Limits,
+  ) {}
 
   catch(err: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    sendError(reply, err, this.log);
+    const body = toErrorBody(err, this.limits);
+    if (body.status >= 500) this.log.error({ err }, 'request failed');
+    else this.log.info({ code: body.code, status: body.status, msg: body.message }, 'request refused');
+    void reply.status(body.status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
-}
-
-export function sendError(reply: FastifyReply, err: unknown, log: Logger): void {
-  const body = toErrorBody(err);
-  if (body.status >= 500) log.error({ err }, 'request failed');
-  else log.info({ code: body.code, status: body.status, msg: body.message }, 'request refused');
-  void reply.status(body.status).header('content-type', 'application/json; charset=utf-8').send(body);
 }
