@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, OnApplicationBootstrap } from '@nestjs/common';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Job, UnrecoverableError } from 'bullmq';
 import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -22,6 +22,12 @@ export class SymbolicateProcessor extends WorkerHost implements OnApplicationBoo
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.config.workerConcurrency;
+  }
+
+  /** Redis connection trouble is retried by ioredis; say so in the log, never crash on it. */
+  @OnWorkerEvent('error')
+  onError(err: Error): void {
+    this.log.warn({ err: err.message }, 'worker connection error');
   }
 
   /** Drain: finish the jobs in hand before the symbolizers are stopped. */

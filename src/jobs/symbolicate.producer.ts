@@ -1,7 +1,9 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
+import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { LOGGER } from '../logging/logger';
 import { SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
@@ -28,7 +30,10 @@ export class SymbolicateProducer implements OnModuleDestroy {
   constructor(
     @InjectQueue(SYMBOLICATE_QUEUE) private readonly queue: Queue<SymbolicateJobV1, UnifiedStack, JobName>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.queue.on('error', (err) => this.log.warn({ err: err.message }, 'queue connection error'));
+  }
 
   async enqueue(data: SymbolicateJobV1): Promise<Job<SymbolicateJobV1, UnifiedStack, JobName>> {
     const retention = this.config.jobRetentionSeconds;
@@ -87,6 +92,7 @@ export class SymbolicateProducer implements OnModuleDestroy {
         connection: { url: this.config.redisUrl, maxRetriesPerRequest: null },
         prefix: this.config.queuePrefix,
       });
+      this.events.on('error', (err) => this.log.warn({ err: err.message }, 'queue events connection error'));
       await withTimeout(this.events.waitUntilReady(), 'subscribe to job events');
     }
     return this.events;

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getQueueToken } from '@nestjs/bullmq';
+import { Queue } from 'bullmq';
 import pino from 'pino';
+import { SymbolicateProcessor } from '../../src/jobs/symbolicate.processor';
+import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
 import { createHttpApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/config';
 
@@ -34,6 +38,9 @@ export async function startService(overrides: Partial<AppConfig> = {}): Promise<
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await createHttpApp(config, log);
   await app.listen(0, '127.0.0.1');
+  // Connections still initializing when closed report errors later (BullMQ): start fully first.
+  await app.get<Queue>(getQueueToken(SYMBOLICATE_QUEUE)).waitUntilReady();
+  await app.get(SymbolicateProcessor).worker.waitUntilReady();
   const address = app.getHttpServer().address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}`,
