@@ -3,9 +3,12 @@
 #   - installs missing system packages (llvm-symbolizer, redis-server, binutils) from apt;
 #   - starts a local Redis on loopback when none answers at REDIS_URL;
 #   - installs npm dependencies (npm ci) and builds dist/.
+#   --test: also what the test suite needs (Debian's chromium for the Swagger UI browser test).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for_tests=0
+[ "${1:-}" = "--test" ] && for_tests=1
 
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
 SUDO=""
@@ -16,6 +19,9 @@ command -v llvm-symbolizer >/dev/null 2>&1 || need_pkgs+=(llvm)
 command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need_pkgs+=(redis-tools)
 command -v readelf >/dev/null 2>&1 || need_pkgs+=(binutils)
+if [ "$for_tests" = 1 ]; then
+  [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]} from apt"
   $SUDO apt-get update -qq

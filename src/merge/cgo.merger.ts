@@ -49,7 +49,7 @@ export function mergeGoStack(
     (f.kind === 'go' && f.function
       ? { raw: f, symbol: { function: f.function, file: f.file, line: f.line, inlined: [], source: 'go-traceback' } }
       : { raw: f, reason: 'not resolved' });
-  return report.goroutines.map((g) => {
+  const threads = report.goroutines.map((g) => {
     const frames = g.frames.map(asResolved);
     const isCrashed = g === crashed;
     if (isCrashed && faultFrame && !(g.frames[0]?.kind === 'native' && g.frames[0].pc === faultFrame.pc)) {
@@ -62,4 +62,6 @@ export function mergeGoStack(
       frames,
     };
   });
+  // The crashed thread first: it is what the reader came for; the rest keep input order.
+  return [...threads.filter((t) => t.crashed), ...threads.filter((t) => !t.crashed)];
 }
