@@ -8,6 +8,7 @@ import { loadCommittedSpec } from './api/openapi';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { PinoNestLogger } from './logging/logger';
+import { Metrics } from './metrics/metrics';
 
 /** The HTTP application (roles api and all), configured the same for main, tests and the spec writer. */
 export async function createHttpApp(config: AppConfig, log: Logger): Promise<NestFastifyApplication> {
@@ -17,7 +18,9 @@ export async function createHttpApp(config: AppConfig, log: Logger): Promise<Nes
   });
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(multipart as never, { limits: { fileSize: config.limits.maxUploadBytes } });
+  const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (req, reply, done) => {
+    metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) });
     log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     done();
   });

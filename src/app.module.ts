@@ -9,11 +9,15 @@ import { SymbolicateProcessor } from './jobs/symbolicate.processor';
 import { SymbolicateProducer } from './jobs/symbolicate.producer';
 import { SYMBOLICATE_QUEUE } from './jobs/queue.constants';
 import { LOGGER } from './logging/logger';
+import { Metrics } from './metrics/metrics';
+import { MetricsController } from './api/metrics.controller';
 import { SymbolicatePipeline } from './pipeline/symbolicate.pipeline';
 import { FrameResolver } from './resolve/frame-resolver';
 import { LlvmSymbolizerPool } from './resolve/llvm-symbolizer.pool';
 import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
 import { SymbolStore } from './symbol-store/symbol-store.service';
+
+const WORKER_METRICS = Symbol('WORKER_METRICS');
 
 /** Owns the long-lived symbolizer processes of a worker: started lazily, stopped after the jobs drained. */
 class PoolLifecycle implements OnApplicationShutdown {
@@ -42,6 +46,7 @@ export class AppModule {
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: new SymbolStore(config.storageRoot) },
+      { provide: Metrics, useValue: new Metrics() },
       StoreInit,
     ];
     const api = config.role !== 'worker';
@@ -64,6 +69,12 @@ export class AppModule {
         useFactory: (store: SymbolStore, resolver: FrameResolver) => new SymbolicatePipeline(store, resolver),
       },
       SymbolicateProcessor,
+      {
+        provide: WORKER_METRICS,
+        inject: [Metrics, LlvmSymbolizerPool, FrameResolver],
+        useFactory: (metrics: Metrics, pool: LlvmSymbolizerPool, resolver: FrameResolver) =>
+          metrics.bindWorker({ pool: () => pool.stats(), cache: () => resolver.cacheStats() }),
+      },
     ];
     return {
       module: AppModule,
@@ -74,9 +85,9 @@ export class AppModule {
         }),
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
-      controllers: api ? [SymbolicateController, SymbolsController, HealthController] : [],
+      controllers: api ? [SymbolicateController, SymbolsController, HealthController, MetricsController] : [],
       providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
-      exports: [APP_CONFIG, LOGGER, SymbolStore],
+      exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics],
     };
   }
 }

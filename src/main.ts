@@ -2,7 +2,9 @@
 import 'reflect-metadata';
 import { createHttpApp, createWorkerApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/config';
+import { createServer } from 'node:http';
 import { createLogger } from './logging/logger';
+import { Metrics } from './metrics/metrics';
 
 /** Entry point: ROLE=api | worker | all (default all). */
 async function main(): Promise<void> {
@@ -18,8 +20,16 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel, config.role);
   if (config.role === 'worker') {
-    await createWorkerApp(config, log);
-    log.info({ redis: config.redisUrl, storage: config.storageRoot }, 'worker started');
+    const app = await createWorkerApp(config, log);
+    if (config.metricsPort > 0) {
+      const metrics = app.get(Metrics);
+      const server = createServer((req, res) => {
+        if (req.url !== '/metrics') return void res.writeHead(404).end();
+        void metrics.text().then((body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body));
+      });
+      server.listen(config.metricsPort, config.host).unref(); // never what keeps a draining worker alive
+    }
+    log.info({ redis: config.redisUrl, storage: config.storageRoot, metricsPort: config.metricsPort }, 'worker started');
     return;
   }
   const app = await createHttpApp(config, log);

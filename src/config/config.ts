@@ -22,6 +22,8 @@ export interface AppConfig {
   jobRetentionSeconds: number;
   uploadToken?: string;
   queuePrefix: string;
+  /** ROLE=worker has no HTTP API: it serves /metrics on this port (0: off). */
+  metricsPort: number;
   limits: Limits;
 }
 
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
     uploadToken: dto.UPLOAD_TOKEN,
     queuePrefix: dto.QUEUE_PREFIX ?? 'symbridge',
+    metricsPort: dto.METRICS_PORT ?? 9464,
     limits: {
       maxBodyBytes: dto.MAX_BODY_BYTES ?? DEFAULT_LIMITS.maxBodyBytes,
       maxUploadBytes: dto.MAX_UPLOAD_BYTES ?? DEFAULT_LIMITS.maxUploadBytes,
@@ -65,7 +68,7 @@ class EnvShape {
   ROLE = 0; PORT = 0; HOST = 0; REDIS_URL = 0; STORAGE_ROOT = 0; LOG_LEVEL = 0; LLVM_SYMBOLIZER = 0;
   SYMBOLIZER_PROCESSES = 0; SYMBOLIZER_TIMEOUT_MS = 0; WORKER_CONCURRENCY = 0; MAX_BODY_BYTES = 0;
   MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
-  JOB_RETENTION_SECONDS = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0;
+  JOB_RETENTION_SECONDS = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

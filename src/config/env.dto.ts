@@ -58,4 +58,7 @@ export class EnvDto {
 
   @IsOptional() @IsString()
   QUEUE_PREFIX?: string;
+
+  @IsOptional() @int() @IsInt() @Min(0) @Max(65535)
+  METRICS_PORT?: number;
 }

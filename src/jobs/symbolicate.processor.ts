@@ -4,6 +4,8 @@ import { Job, UnrecoverableError } from 'bullmq';
 import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER } from '../logging/logger';
+import { Metrics } from '../metrics/metrics';
+import { basename } from '../normalize/find-mapping';
 import { SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { SymbolicatePipeline } from '../pipeline/symbolicate.pipeline';
@@ -16,6 +18,7 @@ export class SymbolicateProcessor extends WorkerHost implements OnApplicationBoo
     private readonly pipeline: SymbolicatePipeline,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {
     super();
   }
@@ -49,9 +52,16 @@ export class SymbolicateProcessor extends WorkerHost implements OnApplicationBoo
         { job: job.id, ms: Date.now() - started, threads: result.threads.length, diagnostics: result.diagnostics.length },
         'job done',
       );
+      this.metrics.jobs.inc({ outcome: 'completed' });
+      this.metrics.jobDuration.observe((Date.now() - started) / 1000);
+      for (const t of result.threads) {
+        for (const f of t.frames) if (f.kind === 'native' && f.source === 'unresolved') this.metrics.frameUnresolved(basename(f.module ?? '(no module)'));
+      }
       return result;
     } catch (err) {
       this.log.warn({ job: job.id, err }, 'job failed');
+      this.metrics.jobs.inc({ outcome: 'failed' });
+      this.metrics.jobDuration.observe((Date.now() - started) / 1000);
       // Bad input does not get better on retry.
       if (err instanceof SymbridgeError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
       throw err;

@@ -4,6 +4,7 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER } from '../logging/logger';
+import { Metrics } from '../metrics/metrics';
 import { SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
@@ -31,8 +32,10 @@ export class SymbolicateProducer implements OnModuleDestroy {
     @InjectQueue(SYMBOLICATE_QUEUE) private readonly queue: Queue<SymbolicateJobV1, UnifiedStack, JobName>,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    metrics: Metrics,
   ) {
     this.queue.on('error', (err) => this.log.warn({ err: err.message }, 'queue connection error'));
+    metrics.bindQueue(this.queue);
   }
 
   async enqueue(data: SymbolicateJobV1): Promise<Job<SymbolicateJobV1, UnifiedStack, JobName>> {
