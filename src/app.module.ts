@@ -12,6 +12,7 @@ import { LOGGER } from './logging/logger';
 import { Metrics } from './metrics/metrics';
 import { MetricsController } from './api/metrics.controller';
 import { SymbolicatePipeline } from './pipeline/symbolicate.pipeline';
+import { Demangler } from './resolve/demangler';
 import { FrameResolver } from './resolve/frame-resolver';
 import { LlvmSymbolizerPool } from './resolve/llvm-symbolizer.pool';
 import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
@@ -21,8 +22,12 @@ const WORKER_METRICS = Symbol('WORKER_METRICS');
 
 /** Owns the long-lived symbolizer processes of a worker: started lazily, stopped after the jobs drained. */
 class PoolLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(LlvmSymbolizerPool) private readonly pool: LlvmSymbolizerPool) {}
+  constructor(
+    @Inject(LlvmSymbolizerPool) private readonly pool: LlvmSymbolizerPool,
+    @Inject(FrameResolver) private readonly resolver: FrameResolver,
+  ) {}
   onApplicationShutdown(): void {
+    this.resolver.close();
     this.pool.close();
   }
 }
@@ -62,7 +67,11 @@ export class AppModule {
           }),
       },
       PoolLifecycle,
-      { provide: FrameResolver, inject: [LlvmSymbolizerPool], useFactory: (pool: LlvmSymbolizerPool) => new FrameResolver(new LlvmSymbolizerResolver(pool)) },
+      {
+        provide: FrameResolver,
+        inject: [LlvmSymbolizerPool],
+        useFactory: (pool: LlvmSymbolizerPool) => new FrameResolver(new LlvmSymbolizerResolver(pool), new Demangler()),
+      },
       {
         provide: SymbolicatePipeline,
         inject: [SymbolStore, FrameResolver],

@@ -8,6 +8,9 @@ export interface ResolvedSymbol {
   file?: string;
   line?: number;
   column?: number;
+  linkageName?: string;
+  /** lookup address - symbol start, for symbol-table answers (`function+0x1f`). */
+  offset?: bigint;
   /** Inlined into `function` at this address, innermost first. */
   inlined: InlinedFrame[];
   source: FrameSource;

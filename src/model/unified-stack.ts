@@ -4,7 +4,7 @@
  */
 import { AddressKind, FrameKind } from './crash-report';
 
-export type FrameSource = 'dwarf' | 'symtab' | 'dynsym' | 'go-traceback' | 'jvm' | 'unresolved';
+export type FrameSource = 'dwarf' | 'symtab' | 'dynsym' | 'gopclntab' | 'go-traceback' | 'jvm' | 'unresolved';
 
 export interface InlinedFrame {
   function: string;
@@ -18,6 +18,10 @@ export interface UnifiedFrame {
   function?: string;
   /** Go's argument words as the traceback printed them, e.g. `(0xc000010000, 0x1)`. */
   args?: string;
+  /** The mangled name, when `function` was demangled from it. */
+  linkage_name?: string;
+  /** Offset of the looked-up address from the function's start (symbol-table answers). */
+  function_offset?: string;
   file?: string;
   line?: number;
   column?: number;

@@ -35,6 +35,8 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     kind: f.raw.kind,
     function: sym?.function ?? f.raw.function,
     args: f.raw.args,
+    linkage_name: sym?.linkageName,
+    function_offset: sym?.offset !== undefined ? toHex(sym.offset) : undefined,
     file: sym?.file ?? f.raw.file,
     line: sym?.line ?? f.raw.line,
     column: sym?.column,

@@ -29,20 +29,18 @@ export function renderText(stack: UnifiedStack): string {
 }
 
 function renderFrameLines(f: UnifiedFrame): string[] {
-  const lines: string[] = [];
   const where = (file?: string, line?: number, column?: number) =>
-    file ? `${file}${line ? `:${line}` : ''}${column ? `:${column}` : ''}` : '??';
-  if (f.kind !== 'native') {
-    lines.push(`${f.function ?? '??'}${f.args ?? '(...)'}`);
-    lines.push(`\t${where(f.file, f.line)}${f.pc ? ` pc=${f.pc}` : ''}`);
-    return lines;
+    file ? `${file}${line ? `:${line}` : ''}${column ? `:${column}` : ''}` : undefined;
+  if (f.kind === 'go' && f.source === 'go-traceback') {
+    return [`${f.function ?? '??'}${f.args ?? '(...)'}`, `\t${where(f.file, f.line) ?? '??'}${f.pc ? ` pc=${f.pc}` : ''}`];
   }
-  const tag = `[native ${f.module ? basename(f.module) : '??'}${f.module_offset ? `+${f.module_offset}` : ''} ${f.source}]`;
-  for (const inl of f.inlined) {
-    lines.push(`${inl.function}  (inlined) ${tag}`);
-    lines.push(`\t${where(inl.file, inl.line, inl.column)}`);
-  }
-  lines.push(`${f.function ?? '??'}  ${tag}`);
-  lines.push(`\t${f.function ? where(f.file, f.line, f.column) : `unresolved: ${f.reason ?? 'unknown'}`} pc=${f.pc ?? '?'}`);
+  // A completed native line: `function (file:line)`, the frames inlined at its pc indented above it
+  // (innermost first, as a stack reads), then where it came from.
+  const lines = f.inlined.map((i) => `    ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
+  const name = f.function ? `${f.function}${f.function_offset ? `+${f.function_offset}` : ''}` : '??';
+  const loc = where(f.file, f.line, f.column);
+  lines.push(f.function ? `${name}${loc ? ` (${loc})` : ''}` : `?? (unresolved: ${f.reason ?? 'unknown'})`);
+  const module = f.module ? `${basename(f.module)}${f.module_offset ? `+${f.module_offset}` : ''} ` : '';
+  lines.push(`\t${f.kind} ${module}pc=${f.pc ?? '?'} (${f.source})`);
   return lines;
 }

@@ -131,11 +131,16 @@ describe('jobs and renderings', () => {
     const lines = text.split('\n');
     const g1 = lines.findIndex((l) => l.startsWith('goroutine 1 [syscall] (crashed):'));
     expect(g1).toBeGreaterThan(0);
-    // innermost inlined frame first, then the physical function, then runtime.cgocall
-    expect(lines[g1 + 1]).toContain(sym[0].FunctionName);
-    expect(lines[g1 + 2]).toBe(`\t${sym[0].FileName}:${sym[0].Line}:${sym[0].Column}`);
-    const physical = lines.findIndex((l) => l.startsWith(sym[sym.length - 1].FunctionName));
-    expect(lines[physical + 2]).toMatch(/^runtime\.cgocall\(/);
+    // inlined frames indented, innermost first; then the physical function, completed as `function (file:line)`
+    const loc = (x: (typeof sym)[number]) => `${x.FileName}:${x.Line}:${x.Column}`;
+    const physical = sym[sym.length - 1];
+    expect(lines.slice(g1 + 1, g1 + 6)).toEqual([
+      `    ${sym[0].FunctionName} (${loc(sym[0])})  [inlined]`,
+      `    ${sym[1].FunctionName} (${loc(sym[1])})  [inlined]`,
+      `${physical.FunctionName} (${loc(physical)})`,
+      `\tnative libcrashy.so+${groundTruth('pie').module_vaddr} pc=${groundTruth('pie').captured_run.pc} (dwarf)`,
+      expect.stringMatching(/^runtime\.cgocall\(0x[0-9a-f]+, 0x[0-9a-f]+\)$/),
+    ]);
   });
 
   it('the build-id from modules[] selects the file; an unknown one is a diagnostic, not a failure', async () => {

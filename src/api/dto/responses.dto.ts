@@ -12,6 +12,8 @@ export class FrameDto {
   @ApiProperty({ enum: ['go', 'native', 'java', 'jvm', 'unknown'] }) kind!: string;
   @ApiPropertyOptional() function?: string;
   @ApiPropertyOptional({ description: "Go's argument words as printed", example: '(0xc000010000, 0x1)' }) args?: string;
+  @ApiPropertyOptional({ description: 'Mangled name, when function was demangled from it' }) linkage_name?: string;
+  @ApiPropertyOptional({ description: 'Offset from the function start (symbol-table answers), hex' }) function_offset?: string;
   @ApiPropertyOptional() file?: string;
   @ApiPropertyOptional() line?: number;
   @ApiPropertyOptional() column?: number;
@@ -22,7 +24,7 @@ export class FrameDto {
   @ApiPropertyOptional() module?: string;
   @ApiPropertyOptional() build_id?: string;
   @ApiPropertyOptional({ description: 'Rebased ELF virtual address of the PC (hex)' }) module_offset?: string;
-  @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'go-traceback', 'jvm', 'unresolved'] }) source!: string;
+  @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'gopclntab', 'go-traceback', 'jvm', 'unresolved'] }) source!: string;
   @ApiPropertyOptional({ description: 'Why the frame is unresolved' }) reason?: string;
   @ApiPropertyOptional({ description: '1-based line of the input this frame came from' }) input_line?: number;
 }
