@@ -62,6 +62,11 @@ export function mergeGoStack(
       frames,
     };
   });
+  // hs_err / tombstone threads keep the frames the input named (module-relative frames are
+  // placed by normalize, not here).
+  for (const t of report.threads ?? []) {
+    threads.push({ id: t.name ?? `tid ${t.tid ?? '?'}`, state: t.state, crashed: t.crashed === true, frames: t.frames.map(asResolved) });
+  }
   // The crashed thread first: it is what the reader came for; the rest keep input order.
   return [...threads.filter((t) => t.crashed), ...threads.filter((t) => !t.crashed)];
 }

@@ -23,12 +23,32 @@ export interface RawFrame {
   args?: string;
   file?: string;
   line?: number;
-  /** `+0x1f` after file:line: offset of the pc from the function entry. */
+  /** `+0x1f` after file:line (Go) or after the symbol (hs_err `sym+0x15`): offset from the function entry. */
   entryOffset?: Address;
+  /**
+   * Module-relative native frames (hs_err `[lib.so+0x..]`, tombstone `#01 pc 000..  /path/lib.so`)
+   * carry the module path and the offset in it instead of an absolute pc.
+   */
+  module?: string;
+  moduleOffset?: Address;
+  buildId?: string;
+  /** hs_err frame type letter (C, j, J, V, v, A) as printed. */
+  frameType?: string;
   inputLine: number;
 }
 
-export interface GoroutineTrace {
+/** A thread of any producer: a goroutine, the hs_err current thread, a tombstone thread. */
+export interface ThreadTrace {
+  /** How the input names it: `goroutine 7`, `tid 30490 "AsyncTask #1"`, `JavaThread "main"`. */
+  name?: string;
+  tid?: number;
+  state: string;
+  crashed?: boolean;
+  inputLine: number;
+  frames: RawFrame[];
+}
+
+export interface GoroutineTrace extends ThreadTrace {
   id: number;
   state: string;
   /** Extra words inside the brackets after the state (minutes, locked to thread). */
@@ -38,6 +58,46 @@ export interface GoroutineTrace {
   framesElided?: boolean;
   /** `runtime stack:` (the system stack of a fatal error) rather than a goroutine. */
   system?: boolean;
+  /** `goroutine running on other thread; stack unavailable`. */
+  stackUnavailable?: boolean;
+}
+
+/** One `panic:` line; nested panics and `[recovered]` ones each get their own. */
+export interface PanicLine {
+  text: string;
+  recovered: boolean;
+  inputLine: number;
+}
+
+/** The header and sections of a JVM hs_err_pid log. */
+export interface HsErrInfo {
+  signal?: string;
+  pc?: Address;
+  pid?: number;
+  tid?: number;
+  jreVersion?: string;
+  javaVm?: string;
+  problematicFrame?: RawFrame;
+  siginfo?: { text: string; inputLine: number };
+  currentThread?: { text: string; inputLine: number };
+  /** `Java frames:` of the current thread, when printed apart from the native ones. */
+  javaFrames: RawFrame[];
+  inputLine: number;
+}
+
+/** The header of an Android tombstone / logcat crash dump. */
+export interface TombstoneInfo {
+  buildFingerprint?: string;
+  /** Android major version from the fingerprint, when it can be read. */
+  androidVersion?: number;
+  abi?: string;
+  pid?: number;
+  tid?: number;
+  threadName?: string;
+  processName?: string;
+  abortMessage?: string;
+  faultAddr?: string;
+  inputLine: number;
 }
 
 export interface SignalInfo {
@@ -56,14 +116,24 @@ export interface FaultPc {
   inputLine: number;
 }
 
+export type CrashFormat = 'go' | 'maps' | 'hs-err' | 'tombstone';
+
 export interface CrashReport {
+  /** The formats found in the input, in input order. */
+  formats?: CrashFormat[];
   /** `panic: ...` or `fatal error: ...` head, as printed. */
   headline?: { text: string; inputLine: number };
+  /** Every `panic:` line (nested and `[recovered]` ones included). */
+  panics?: PanicLine[];
   signal?: SignalInfo;
   fault?: FaultPc;
   /** Go printed `signal arrived during cgo execution`. */
   inCgo: boolean;
   goroutines: GoroutineTrace[];
+  /** Non-Go threads: the hs_err current thread, tombstone threads. */
+  threads?: ThreadTrace[];
   registers: Record<string, Address>;
   mappings: Mapping[];
+  hsErr?: HsErrInfo;
+  tombstone?: TombstoneInfo;
 }

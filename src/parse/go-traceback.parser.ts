@@ -5,31 +5,43 @@ import { clip } from './proc-maps.parser';
 import { TextLine } from './text-lines';
 
 /**
- * Go runtime tracebacks (runtime/traceback.go, runtime/signal_unix.go): heads, signal
- * lines, goroutine sections, frame pairs (`func(args)` + `\tfile:line +0xN [fp= sp= pc=]`),
- * `created by`, cgo `non-Go function` frames and the register dump of GOTRACEBACK=crash.
+ * Go runtime tracebacks, Go 1.4 to today (runtime/traceback.go, runtime/signal_unix.go,
+ * runtime/panic.go): heads, nested and `[recovered]` panics, signal lines (named and the
+ * old numeric `[signal 0xb ...]`), goroutine headers old and new (`gp= m= mp=`), frame
+ * pairs (`func(args)` + `file:line [+0x1f] [fp= sp= [pc=]]`), `created by X [in goroutine N]`,
+ * elided frames, cgo frames (`non-Go function` + `pc=`, and frames a cgo symbolizer named),
+ * `runtime stack:` and the register dumps of amd64 and arm64.
+ * Indentation is not trusted (pastes re-indent): structure comes from the shape of lines.
  * Pure: text in, CrashReport out; every piece keeps its input line.
  */
 
 const HEAD = /^(panic|fatal error): (.*)$/;
+const NESTED_PANIC = /^panic: (.*?)( \[recovered\])?$/;
 const SIGNAL_BRACKET =
-  /^\[signal (SIG[A-Z0-9]+)(?:: ([^\]]*?))?(?: code=(\S+))?(?: addr=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?\]$/i;
+  /^\[signal (SIG[A-Z0-9]+|0x[0-9a-f]+)(?:: ([^\]]*?))?(?: code=(\S+))?(?: addr=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?\]$/i;
 const SIGNAL_LINE = /^(SIG[A-Z0-9]+): (.+)$/;
-const PC_LINE = /^PC=(0x[0-9a-f]+)(?: m=(\d+))?(?: sigcode=(\S+))?(?: addr=(0x[0-9a-f]+))?/i;
-const GOROUTINE = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:\s*$/;
+const PC_LINE = /^PC=(0x[0-9a-f]+)(?: m=(\d+))?(?: sigcode=(\S+))?(?: addr=(0x[0-9a-f]+))?/;
+const GOROUTINE = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$/;
 const FUNC_LINE = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
-const FILE_LINE = /^\s+(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+) pc=(0x[0-9a-f]+))?\s*$/i;
-const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?\s*$/;
-const REGISTER = /^(r[a-z0-9]+|rip|rflags|cs|fs|gs|pc|lr|sp|fault|[re]?[abcd]x|[re]?[sd]i|[re]?[sb]p|eip|eflags)\s+(0x[0-9a-f]+)\s*$/i;
-const NON_GO = /^non-Go function\s*$/;
-const BARE_PC = /^\s+pc=(0x[0-9a-f]+)\s*$/i;
+/** `file:line`, then optionally ` +0x1f`, ` fp=.. sp=..`, ` pc=..` (each may be missing in some version). */
+const FILE_LINE =
+  /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?$/i;
+const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/;
+const REGISTER = /^(r[a-z0-9]+|rip|rflags|cs|fs|gs|pc|lr|sp|fault|[re]?[abcd]x|[re]?[sd]i|[re]?[sb]p|eip|eflags)\s+(0x[0-9a-f]+)$/i;
+const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
+const BARE_PC = /^pc=(0x[0-9a-f]+)$/i;
+/** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses. */
+const BARE_SYMBOL = /^[A-Za-z_.$][\w.$:<>~@-]*$/;
+const ELIDED = /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/;
 
 export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashReport {
-  const report: CrashReport = { inCgo: false, goroutines: [], registers: {}, mappings: [] };
+  const report: CrashReport = { inCgo: false, goroutines: [], registers: {}, mappings: [], panics: [] };
   let current: GoroutineTrace | undefined;
   let pendingFrame: RawFrame | undefined;
   let pendingCreatedBy = false;
   let afterSigpanic = false;
+  let orphan: RawFrame | undefined;
+  let registersSeen = false;
 
   const finishFrame = () => {
     if (pendingFrame && current) current.frames.push(pendingFrame);
@@ -37,19 +49,23 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   };
 
   for (const line of lines) {
-    const text = line.text.replace(/\s+$/, '');
+    const text = line.text.trim();
     if (text === '') {
       finishFrame();
       continue;
     }
 
     let m: RegExpExecArray | null;
-    if ((m = HEAD.exec(text)) && !report.headline) {
-      report.headline = { text, inputLine: line.no };
+    if ((m = HEAD.exec(text))) {
+      if (!report.headline) report.headline = { text, inputLine: line.no };
+      if (m[1] === 'panic') {
+        const p = NESTED_PANIC.exec(text)!;
+        report.panics!.push({ text: p[1], recovered: p[2] !== undefined, inputLine: line.no });
+      }
       continue;
     }
     if ((m = SIGNAL_BRACKET.exec(text))) {
-      report.signal = signal(m[1], m[2], m[3], m[4], m[5], line.no);
+      report.signal = signal(m[1], m[2], m[3], m[4], m[5], line.no, field);
       if (m[5]) report.fault = fault(m[5], 'signal-pc', line.no, field);
       continue;
     }
@@ -76,8 +92,8 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     if ((m = GOROUTINE.exec(text)) || text === 'runtime stack:') {
       finishFrame();
       current = m
-        ? { id: Number(m[1]), state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
-        : { id: -1, state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
+        ? { id: Number(m[1]), name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
+        : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
       report.goroutines.push(current);
       afterSigpanic = false;
       pendingCreatedBy = false;
@@ -87,24 +103,46 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       finishFrame();
       report.registers[m[1].toLowerCase()] = hex(m[2], line.no, field);
       current = undefined;
+      registersSeen = true;
       continue;
     }
-    if (!current) continue; // text around the trace is tolerated
+    if (!current) {
+      // A paste that starts inside a goroutine: a `func(args)` line followed by its file
+      // line opens an implicit goroutine whose header was not pasted. Other text is tolerated.
+      if (orphan && (m = FILE_LINE.exec(text))) {
+        current = { id: 0, name: 'goroutine ? (header not in the paste)', state: 'unknown', inputLine: orphan.inputLine, frames: [] };
+        report.goroutines.push(current);
+        pendingFrame = orphan;
+        orphan = undefined;
+      } else {
+        m = registersSeen ? null : FUNC_LINE.exec(text);
+        orphan = m ? { kind: 'go', function: m[1], args: m[2], addressKind: 'return', inputLine: line.no } : undefined;
+        continue;
+      }
+    }
 
+    if (text === 'goroutine running on other thread; stack unavailable') {
+      current.stackUnavailable = true;
+      continue;
+    }
     if ((m = CREATED_BY.exec(text))) {
       finishFrame();
       current.createdBy = { function: m[1], goroutine: m[2] ? Number(m[2]) : undefined };
       pendingCreatedBy = true;
       continue;
     }
-    if (text.startsWith('...additional frames elided...')) {
+    if (ELIDED.test(text)) {
       finishFrame();
       current.framesElided = true;
       continue;
     }
-    if (NON_GO.test(text)) {
+    if ((m = NON_GO.exec(text))) {
       finishFrame();
       pendingFrame = { kind: 'native', addressKind: 'return', inputLine: line.no };
+      if (m[1]) {
+        pendingFrame.pc = hex(m[1], line.no, field);
+        finishFrame();
+      }
       continue;
     }
     if ((m = BARE_PC.exec(text)) && pendingFrame?.kind === 'native') {
@@ -112,8 +150,8 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       finishFrame();
       continue;
     }
-    if ((m = FILE_LINE.exec(line.text))) {
-      if (pendingCreatedBy && current.createdBy) {
+    if ((pendingFrame || pendingCreatedBy) && (m = FILE_LINE.exec(text))) {
+      if (pendingCreatedBy && current.createdBy && !pendingFrame) {
         current.createdBy.file = m[1];
         current.createdBy.line = Number(m[2]);
         pendingCreatedBy = false;
@@ -122,22 +160,30 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
         pendingFrame.line = Number(m[2]);
         if (m[3]) pendingFrame.entryOffset = hex(m[3], line.no, field);
         if (m[6]) pendingFrame.pc = hex(m[6], line.no, field);
+        if (pendingFrame.kind === 'unknown') {
+          // `name` + `\tfile:line pc=0x..` with no `+0x`: a frame a cgo symbolizer named
+          // (runtime.printOneCgoTraceback); its pc was already adjusted by the symbolizer.
+          const cgo = m[6] !== undefined && !m[3] && !m[4];
+          pendingFrame.kind = cgo ? 'native' : 'go';
+          if (cgo) pendingFrame.addressKind = 'adjusted';
+        }
         finishFrame();
       }
       continue;
     }
-    if ((m = FUNC_LINE.exec(text)) || /^\S+\(\.\.\.\)$/.test(text)) {
+    if ((m = FUNC_LINE.exec(text)) || BARE_SYMBOL.test(text)) {
       finishFrame();
-      const fn = m ? m[1] : text.slice(0, -5);
+      const fn = m ? m[1] : text;
       // Go's own rule (traceback.go): the frame after sigpanic faulted at its pc exactly.
       pendingFrame = {
-        kind: 'go',
+        kind: m ? 'go' : 'unknown',
         function: fn,
-        args: m ? m[2] : '(...)',
+        args: m ? m[2] : undefined,
         addressKind: afterSigpanic ? 'exact' : 'return',
         inputLine: line.no,
       };
       afterSigpanic = fn === 'runtime.sigpanic';
+      pendingCreatedBy = false;
       continue;
     }
   }
@@ -149,6 +195,12 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       const inputLine = report.signal.inputLine;
       report.fault = { pc: reg, source: 'register', inputLine };
     }
+  }
+  // The trap frame (the one the signal interrupted) is at the fault pc exactly, as
+  // traceback.go's _TraceTrap; a bare name that never got a file line is left unknown.
+  for (const g of report.goroutines) {
+    const top = g.frames[0];
+    if (top?.pc !== undefined && report.fault && top.pc === report.fault.pc) top.addressKind = 'exact';
   }
   if (report.goroutines.length === 0 || report.goroutines.every((g) => g.frames.length === 0)) {
     const first = lines.find((l) => l.text.trim() !== '');
@@ -162,6 +214,9 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   return report;
 }
 
+/** Does this line open or belong to a Go traceback (used by format detection)? */
+export const GO_START = /^(goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:|panic: |fatal error: |SIG[A-Z0-9]+: |\[signal (?:SIG|0x)|runtime stack:$|PC=0x)/;
+
 function hex(text: string, line: number, field: string): Address {
   try {
     return parseHex(text);
@@ -174,6 +229,9 @@ function fault(text: string, source: FaultPc['source'], line: number, field: str
   return { pc: hex(text, line, field), source, inputLine: line };
 }
 
+// Only numbers that mean the same signal on Linux and Darwin (0xa is SIGBUS on one, SIGUSR1 on the other).
+const SIGNAL_NAMES: Record<string, string> = { '0xb': 'SIGSEGV', '0x6': 'SIGABRT', '0x8': 'SIGFPE', '0x4': 'SIGILL' };
+
 function signal(
   name: string,
   description: string | undefined,
@@ -181,13 +239,16 @@ function signal(
   addr: string | undefined,
   pc: string | undefined,
   line: number,
+  field: string,
 ): SignalInfo {
+  // Before Go 1.6 the signal was printed as a number (`[signal 0xb ...]`); 0xc0000005 is Windows.
+  const named = name.startsWith('SIG') ? name : (SIGNAL_NAMES[name.toLowerCase()] ?? `signal ${name}`);
   return {
-    name,
+    name: named,
     description: description?.trim() || undefined,
     code,
-    addr: addr ? parseHex(addr) : undefined,
-    pc: pc ? parseHex(pc) : undefined,
+    addr: addr ? hex(addr, line, field) : undefined,
+    pc: pc ? hex(pc, line, field) : undefined,
     inputLine: line,
   };
 }

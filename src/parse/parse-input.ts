@@ -1,9 +1,12 @@
-import { CrashReport } from '../model/crash-report';
-import { SymbridgeError } from '../model/errors';
+import { CrashFormat, CrashReport } from '../model/crash-report';
+import { ParseError, SymbridgeError } from '../model/errors';
 import { splitPaste } from './detect-format';
 import { parseGoTraceback } from './go-traceback.parser';
-import { parseMapsLine, parseProcMaps } from './proc-maps.parser';
-import { toLines } from './text-lines';
+import { parseHsErr } from './hs-err.parser';
+import { stripLogPrefixes } from './log-prefix';
+import { clip, parseMapsLine, parseProcMaps } from './proc-maps.parser';
+import { parseTombstone } from './tombstone.parser';
+import { TextLine, toLines } from './text-lines';
 
 /** The crash texts of one request, as the API received them. */
 export interface CrashInput {
@@ -17,30 +20,84 @@ export interface ParsedInput {
   report: CrashReport;
   /** How the paste was split, for the result's diagnostics. */
   detection: string[];
+  /** Parts that could not be read (a partly parseable paste): said, not thrown. */
+  warnings: string[];
 }
 
 /** parse stage entry point: text -> CrashReport with mappings. */
 export function parseInput(input: CrashInput): ParsedInput {
-  const detection: string[] = [];
-  let report: CrashReport;
-  if (input.paste !== undefined) {
-    const sections = splitPaste(toLines(input.paste));
-    detection.push(...sections.reasons);
-    report = parseGoTraceback(sections.traceback, 'paste');
-    report.mappings = sections.maps.map((l) => parseMapsLine(l)!).sort((a, b) => (a.start < b.start ? -1 : 1));
-  } else {
-    if (!input.traceback || input.traceback.trim() === '') {
-      throw new SymbridgeError('INPUT_EMPTY', 'traceback is empty: send the Go traceback text (stderr of the crash)', {
-        field: 'traceback',
-      });
-    }
-    // A traceback field may still carry the maps after it (one paste in one field).
-    const sections = splitPaste(toLines(input.traceback));
-    detection.push(...sections.reasons.map((r) => `traceback ${r}`));
-    report = parseGoTraceback(sections.traceback, 'traceback');
-    const mapsLines = input.maps ? parseProcMaps(toLines(input.maps), 'maps') : [];
-    const inline = sections.maps.map((l) => parseMapsLine(l)!);
-    report.mappings = [...mapsLines, ...inline].sort((a, b) => (a.start < b.start ? -1 : 1));
+  if (input.paste !== undefined) return parseText(input.paste, 'paste', undefined);
+  if (!input.traceback || input.traceback.trim() === '') {
+    throw new SymbridgeError('INPUT_EMPTY', 'traceback is empty: send the Go traceback text (stderr of the crash)', {
+      field: 'traceback',
+    });
   }
-  return { report, detection };
+  // A traceback field may still carry the maps (or an hs_err / tombstone) after it.
+  const parsed = parseText(input.traceback, 'traceback', input.maps);
+  parsed.detection = parsed.detection.map((r) => `traceback ${r}`);
+  return parsed;
+}
+
+function parseText(text: string, field: string, mapsText: string | undefined): ParsedInput {
+  const stripped = stripLogPrefixes(toLines(text));
+  const split = splitPaste(stripped.lines);
+  const detection = [...stripped.reasons, ...split.reasons];
+  const warnings: string[] = [];
+  const report: CrashReport = { formats: [], inCgo: false, goroutines: [], threads: [], registers: {}, mappings: [], panics: [] };
+  let firstError: ParseError | undefined;
+
+  for (const section of split.sections) {
+    let part: CrashReport;
+    try {
+      part =
+        section.format === 'go'
+          ? parseGoTraceback(section.lines, field)
+          : section.format === 'hs-err'
+            ? parseHsErr(section.lines, field)
+            : parseTombstone(section.lines, field);
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      firstError ??= err;
+      warnings.push(`${err.message} (section from line ${section.lines[0]?.no ?? '?'} skipped)`);
+      continue;
+    }
+    merge(report, part);
+    report.formats!.push(section.format);
+  }
+  const mapsLines = mapsText ? parseProcMaps(toLines(mapsText), 'maps') : [];
+  const inline = split.maps.map((l) => parseMapsLine(l)!);
+  report.mappings = [...report.mappings, ...mapsLines, ...inline].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  if (inline.length > 0 || mapsLines.length > 0) report.formats!.push('maps');
+
+  // A dump cut before its backtrace still says which signal, where: that is a result.
+  const found = report.goroutines.length + (report.threads?.length ?? 0);
+  if (found === 0) {
+    if (firstError) throw firstError;
+    throw noCrash(stripped.lines, field);
+  }
+  return { report, detection, warnings };
+}
+
+function merge(into: CrashReport, part: CrashReport): void {
+  into.headline ??= part.headline;
+  into.signal ??= part.signal;
+  into.fault ??= part.fault;
+  into.inCgo ||= part.inCgo;
+  into.goroutines.push(...part.goroutines);
+  into.threads!.push(...(part.threads ?? []));
+  into.panics!.push(...(part.panics ?? []));
+  into.registers = { ...part.registers, ...into.registers };
+  into.mappings.push(...part.mappings);
+  into.hsErr ??= part.hsErr;
+  into.tombstone ??= part.tombstone;
+}
+
+function noCrash(lines: TextLine[], field: string): ParseError {
+  const first = lines.find((l) => l.text.trim() !== '');
+  return new ParseError(
+    `${field} holds no crash this service can read: expected a Go traceback ("goroutine 1 [running]:" then frames), ` +
+      `a JVM hs_err log ("# Problematic frame:") or an Android tombstone ("#00 pc 000... /path/lib.so")` +
+      (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : '; the text is empty'),
+    { line: first?.no ?? 1, field },
+  );
 }

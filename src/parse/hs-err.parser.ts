@@ -1,0 +1,169 @@
+import { Address, parseHex } from '../model/address';
+import { CrashReport, HsErrInfo, RawFrame, ThreadTrace } from '../model/crash-report';
+import { ParseError } from '../model/errors';
+import { clip, parseMapsLine } from './proc-maps.parser';
+import { TextLine } from './text-lines';
+
+/**
+ * HotSpot hs_err_pid logs (vmError.cpp): the `#` header (signal, pc, pid, tid, JRE
+ * version, Problematic frame), the current thread, `siginfo`, `Registers`, `Native
+ * frames` / `Java frames` (C native, j interpreted, J compiled, A aot, V/v VM) and
+ * `Dynamic libraries` (on Linux a /proc/self/maps dump). Pure; every piece keeps its line.
+ */
+
+const HEADER_SIGNAL = /^#\s+(\S+) \((0x[0-9a-f]+)\) at pc=(0x[0-9a-f]+), pid=(\d+), tid=(0x[0-9a-f]+|\d+)/i;
+const FRAME = /^([CjJVvA])\s+(.*)$/;
+const MODULE_FRAME = /^\[(.*?)\+(0x[0-9a-f]+)\](?:\s+(.*?))?$/i;
+const SYMBOL_OFFSET = /^(.*?)\+(0x[0-9a-f]+)$/i;
+const COMPILED_PC = / @ (0x[0-9a-f]+)/i;
+const REGISTER_PAIR = /\b([A-Z][A-Z0-9]*)\s*=\s*(0x[0-9a-f]+)/gi;
+
+type Section = 'none' | 'registers' | 'native' | 'java' | 'libraries';
+
+export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport {
+  const info: HsErrInfo = { javaFrames: [], inputLine: lines[0]?.no ?? 1 };
+  const thread: ThreadTrace = { name: 'current thread', state: 'crashed', crashed: true, inputLine: info.inputLine, frames: [] };
+  const report: CrashReport = { inCgo: false, goroutines: [], threads: [thread], registers: {}, mappings: [], hsErr: info };
+  let section: Section = 'none';
+  let problematicNext = false;
+
+  for (const line of lines) {
+    const text = line.text.trim();
+    let m: RegExpExecArray | null;
+    if (text.startsWith('#')) {
+      const body = text.replace(/^#\s*/, '');
+      if (problematicNext) {
+        problematicNext = false;
+        const f = body === '' ? undefined : parseFrame(body, line, field);
+        if (f && !info.problematicFrame) info.problematicFrame = { ...f, addressKind: 'exact' };
+      } else if ((m = HEADER_SIGNAL.exec(text)) && info.signal === undefined) {
+        info.signal = m[1];
+        info.pc = hex(m[3], line, field);
+        info.pid = Number(m[4]);
+        info.tid = m[5].startsWith('0x') ? Number(BigInt(m[5])) : Number(m[5]);
+        report.signal = { name: m[1], code: m[2], pc: info.pc, inputLine: line.no };
+      } else if (body.startsWith('JRE version:') && info.jreVersion === undefined) {
+        info.jreVersion = body.slice('JRE version:'.length).trim();
+      } else if (body.startsWith('Java VM:') && info.javaVm === undefined) {
+        info.javaVm = body.slice('Java VM:'.length).trim();
+      } else if (body === 'Problematic frame:') {
+        problematicNext = true;
+      }
+      continue;
+    }
+    if (text === '') {
+      // Registers and frames end at a blank line; the libraries dump too.
+      if (section !== 'none') section = 'none';
+      continue;
+    }
+    if (text.startsWith('Current thread (') && !info.currentThread) {
+      info.currentThread = { text, inputLine: line.no };
+      const name = /"([^"]*)"/.exec(text);
+      thread.name = name ? name[1] : text.replace(/^Current thread \(0x[0-9a-f]+\):\s*/i, '').split(' ')[0];
+      const id = /\bid=(\d+)/.exec(text);
+      if (id) thread.tid = Number(id[1]);
+      const state = /\[(_thread_\w+)/.exec(text);
+      if (state) thread.state = state[1];
+      thread.inputLine = line.no;
+      continue;
+    }
+    if (text.startsWith('siginfo:') && !info.siginfo) {
+      info.siginfo = { text: text.slice('siginfo:'.length).trim(), inputLine: line.no };
+      continue;
+    }
+    if (text === 'Registers:') {
+      section = 'registers';
+      continue;
+    }
+    if (text.startsWith('Native frames:')) {
+      section = 'native';
+      continue;
+    }
+    if (text.startsWith('Java frames:')) {
+      section = 'java';
+      continue;
+    }
+    if (text === 'Dynamic libraries:') {
+      section = 'libraries';
+      continue;
+    }
+    if (section === 'registers') {
+      for (const r of text.matchAll(REGISTER_PAIR)) report.registers[r[1].toLowerCase()] = hex(r[2], line, field);
+      continue;
+    }
+    if (section === 'native' || section === 'java') {
+      const f = parseFrame(text, line, field);
+      if (!f) continue; // `...<more frames>...` and notes between frames
+      const list = section === 'native' ? thread.frames : info.javaFrames;
+      // The first frame of the crashing thread is where it faulted; the rest are return addresses.
+      f.addressKind = list.length === 0 && section === 'native' ? 'exact' : 'return';
+      list.push(f);
+      continue;
+    }
+    if (section === 'libraries') {
+      const mapping = parseMapsLine(line);
+      if (mapping) report.mappings.push(mapping);
+      continue;
+    }
+  }
+
+  // A header-only paste (what the JVM prints on stdout) still names the problematic frame.
+  if (thread.frames.length === 0 && info.problematicFrame) thread.frames.push(info.problematicFrame);
+  if (thread.frames.length === 0 && info.javaFrames.length > 0) thread.frames.push(...info.javaFrames);
+  if (info.signal === undefined && thread.frames.length === 0) {
+    const first = lines.find((l) => l.text.trim() !== '');
+    throw new ParseError(
+      `${field} is not a JVM hs_err log: expected "#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:"` +
+        (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : ''),
+      { line: first?.no ?? 1, field },
+    );
+  }
+  report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return report;
+}
+
+/** One frame line without its `#`: `C  [libc.so.6+0x2fe25]  catgets+0x15`, `J 10 C1 x.y()V (29 bytes) @ 0x.. [..]`. */
+export function parseFrame(text: string, line: TextLine, field: string): RawFrame | undefined {
+  const m = FRAME.exec(text);
+  if (!m) return undefined;
+  const type = m[1];
+  const rest = m[2].trim();
+  const kind: RawFrame['kind'] = type === 'C' ? 'native' : type === 'V' || type === 'v' ? 'jvm' : 'java';
+  const frame: RawFrame = { kind, frameType: type, addressKind: 'return', inputLine: line.no };
+  let mm: RegExpExecArray | null;
+  if ((mm = MODULE_FRAME.exec(rest))) {
+    frame.module = mm[1];
+    frame.moduleOffset = hex(mm[2], line, field);
+    if (mm[3]) symbol(frame, mm[3], line, field);
+  } else if (/^0x[0-9a-f]+$/i.test(rest)) {
+    frame.pc = hex(rest, line, field);
+  } else if (kind === 'java') {
+    // j  pkg.Cls.m(Ljava/lang/String;)V+85 | J 4582 C2 pkg.Cls.m()V (137 bytes) @ 0x.. [0x..+0x5e2]
+    const pc = COMPILED_PC.exec(rest);
+    if (pc) frame.pc = hex(pc[1], line, field);
+    const name = rest.replace(/^\d+\s+(?:C[12]\s+|c[12]\s+|JVMCI\s+)?/, '').replace(/\s+\(\d+ bytes\).*$/, '').replace(/\s+@.*$/, '');
+    frame.function = name.replace(/\+\d+$/, '').replace(/^\S*\s+(?=\S+\()/, '');
+  } else {
+    symbol(frame, rest, line, field);
+  }
+  return frame;
+}
+
+function symbol(frame: RawFrame, text: string, line: TextLine, field: string): void {
+  const s = SYMBOL_OFFSET.exec(text);
+  if (s) {
+    frame.function = s[1];
+    frame.entryOffset = hex(s[2], line, field);
+  } else frame.function = text;
+}
+
+function hex(text: string, line: TextLine, field: string): Address {
+  try {
+    return parseHex(text);
+  } catch {
+    throw new ParseError(`${field} line ${line.no}: "${clip(text)}" is not a 64-bit hex address`, { line: line.no, field });
+  }
+}
+
+/** Lines that only an hs_err log has (format detection). */
+export const HS_ERR_START = /^#\s+(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime))|^#\s+Problematic frame:|^-{10,}\s+T H R E A D\s+-{10,}$/;

@@ -1,0 +1,164 @@
+import { Address, parseHex } from '../model/address';
+import { CrashReport, RawFrame, ThreadTrace, TombstoneInfo } from '../model/crash-report';
+import { ParseError } from '../model/errors';
+import { Mapping } from '../model/mapping';
+import { clip } from './proc-maps.parser';
+import { TextLine } from './text-lines';
+
+/**
+ * Android tombstones and the same dump in logcat (debuggerd, libdebuggerd/tombstone.cpp):
+ * header (fingerprint, ABI, pid/tid/name, signal, Abort message), register pairs,
+ * `backtrace:` frames `#NN pc 000.. /path/lib.so (sym+off) (BuildId: ..)`, other threads
+ * after `--- --- ---`, and `memory map`. Log prefixes are removed before (log-prefix.ts).
+ * Frame pcs are ELF-relative (module + moduleOffset), never absolute.
+ */
+
+const FINGERPRINT = /^Build fingerprint: '([^']*)'/;
+const ABI = /^ABI: '([^']*)'/;
+const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?) <<<$/;
+const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?/;
+const FATAL_SIGNAL = /Fatal signal (\d+) \((\w+)\), code (-?\d+)(?: \(([^)]*)\))?, fault addr (\S+) in tid (\d+) \(([^)]*)\)/;
+const ABORT = /^Abort message: '(.*)'$/;
+const FRAME = /^#(\d+)\s+pc\s+([0-9a-f]+)\s+(.*)$/i;
+const REGISTER_LINE = /^(?:[a-z0-9]{1,6}\s+[0-9a-f]{8,16}\s*)+$/i;
+const REGISTER_PAIR = /([a-z0-9]{1,6})\s+([0-9a-f]{8,16})/gi;
+const MEMORY_MAP_LINE =
+  /^(?:--->)?\s*([0-9a-f']+)-([0-9a-f']+)\s+([r-][w-][x-])\s+([0-9a-f]+)\s+([0-9a-f]+)(?:\s+(.*?))?\s*$/i;
+
+export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashReport {
+  const info: TombstoneInfo = { inputLine: lines[0]?.no ?? 1 };
+  const threads: ThreadTrace[] = [];
+  const report: CrashReport = { inCgo: false, goroutines: [], threads, registers: {}, mappings: [], tombstone: info };
+  let current: ThreadTrace | undefined;
+  let inMemoryMap = false;
+  const newThread = (line: TextLine, tid?: number, name?: string) => {
+    current = { name: name ? `tid ${tid} "${name}"` : `tid ${tid ?? '?'}`, tid, state: 'crashed', inputLine: line.no, frames: [] };
+    current.crashed = threads.length === 0;
+    if (!current.crashed) current.state = 'running';
+    threads.push(current);
+  };
+
+  for (const line of lines) {
+    const text = line.text.trim();
+    let m: RegExpExecArray | null;
+    if (text === '') continue;
+    if (inMemoryMap) {
+      const mapping = memoryMapLine(text, line);
+      if (mapping) {
+        report.mappings.push(mapping);
+        continue;
+      }
+      inMemoryMap = false;
+    }
+    if ((m = FINGERPRINT.exec(text))) {
+      info.buildFingerprint = m[1];
+      const v = /:(\d+)(?:\.[\d.]+)?\//.exec(m[1]);
+      if (v) info.androidVersion = Number(v[1]);
+    } else if ((m = ABI.exec(text))) info.abi = m[1];
+    else if ((m = PID_LINE.exec(text))) {
+      if (info.pid === undefined) {
+        info.pid = Number(m[1]);
+        info.tid = Number(m[2]);
+        info.threadName = m[3]?.trim() || undefined;
+        info.processName = m[4];
+      }
+      if (!current || threads.length > 0) newThread(line, Number(m[2]), m[3]?.trim() || undefined);
+    } else if ((m = SIGNAL.exec(text))) {
+      report.signal = { name: m[2], code: m[3], description: m[4], inputLine: line.no };
+      if (m[5] && /^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hex(m[5], line, field);
+      info.faultAddr = m[5];
+    } else if ((m = FATAL_SIGNAL.exec(text))) {
+      if (!report.signal) {
+        report.signal = { name: m[2], code: m[3], description: m[4], inputLine: line.no };
+        if (/^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hex(m[5], line, field);
+        info.faultAddr = m[5];
+        info.tid ??= Number(m[6]);
+        info.threadName ??= m[7];
+      }
+    } else if ((m = ABORT.exec(text))) info.abortMessage = m[1];
+    else if (/^memory map( \(\d+ entries\))?:/.test(text)) inMemoryMap = true;
+    else if ((m = FRAME.exec(text))) {
+      if (!current) newThread(line, info.tid, info.threadName);
+      current!.frames.push(frame(m, line, field));
+    } else if (REGISTER_LINE.test(text) && threads.length <= 1) {
+      for (const r of text.matchAll(REGISTER_PAIR)) {
+        // Old ARM dumps print r10 as "10".
+        const name = /^\d+$/.test(r[1]) ? `r${r[1]}` : r[1].toLowerCase();
+        if (report.registers[name] === undefined) report.registers[name] = hex(r[2], line, field);
+      }
+    }
+  }
+
+  // A dump cut before its threads (only libc's `Fatal signal` line) still names the crashed tid.
+  if (threads.length === 0 && report.signal) newThread(lines[0], info.tid, info.threadName);
+  // Android 11+ unwinders print #01.. already adjusted to the call; older ones print
+  // return addresses. Unknown version: BuildId in frames came with the newer unwinder.
+  const v = info.androidVersion;
+  const adjusted = v !== undefined ? v >= 11 : threads.some((t) => t.frames.some((f) => f.buildId));
+  for (const t of threads) {
+    t.frames.forEach((f, i) => {
+      const no = Number(/^#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
+      f.addressKind = no === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
+    });
+  }
+  if (threads.every((t) => t.frames.length === 0) && !report.signal) {
+    const first = lines.find((l) => l.text.trim() !== '');
+    throw new ParseError(
+      `${field} is not an Android tombstone: expected "signal 11 (SIGSEGV), code 1 (...)" and "#00 pc 000... /path/lib.so" frames` +
+        (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : ''),
+      { line: first?.no ?? 1, field },
+    );
+  }
+  report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return report;
+}
+
+function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
+  let rest = m[3].trim();
+  const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hex(m[2], line, field), inputLine: line.no };
+  const build = /\s*\(BuildId: ([0-9a-f]+)\)$/i.exec(rest);
+  if (build) {
+    f.buildId = build[1].toLowerCase();
+    rest = rest.slice(0, build.index);
+  }
+  rest = rest.replace(/\s*\(offset 0x[0-9a-f]+\)/i, '');
+  // The symbol is the last balanced `(...)` group; it may itself hold parentheses.
+  if (rest.endsWith(')')) {
+    let depth = 0;
+    for (let i = rest.length - 1; i >= 0; i--) {
+      if (rest[i] === ')') depth++;
+      else if (rest[i] === '(' && --depth === 0) {
+        const sym = rest.slice(i + 1, -1);
+        rest = rest.slice(0, i).trim();
+        const off = /^(.*)\+(\d+)$/.exec(sym);
+        f.function = off ? off[1] : sym;
+        if (off) f.entryOffset = BigInt(off[2]);
+        break;
+      }
+    }
+  }
+  if (rest !== '<unknown>' && rest !== '') f.module = rest;
+  return f;
+}
+
+function memoryMapLine(text: string, line: TextLine): Mapping | undefined {
+  const m = MEMORY_MAP_LINE.exec(text);
+  if (!m) return undefined;
+  let name = m[6] ?? '';
+  name = name.replace(/\s*\((?:BuildId: [0-9a-f]+|load bias 0x[0-9a-f]+)\)/gi, '').trim();
+  const start = BigInt(`0x${m[1].replace(/'/g, '')}`);
+  // Tombstones print the inclusive last byte; maps uses the exclusive end.
+  const end = BigInt(`0x${m[2].replace(/'/g, '')}`) + 1n;
+  return { start, end, perms: `${m[3]}p`, offset: BigInt(`0x${m[4]}`), dev: '', inode: 0, path: name, deleted: false, inputLine: line.no };
+}
+
+function hex(text: string, line: TextLine, field: string): Address {
+  try {
+    return parseHex(text);
+  } catch {
+    throw new ParseError(`${field} line ${line.no}: "${clip(text)}" is not a 64-bit hex address`, { line: line.no, field });
+  }
+}
+
+/** Lines that only a tombstone / logcat crash dump has (format detection). */
+export const TOMBSTONE_START = /^(\*\*\* \*\*\* \*\*\*|Build fingerprint: '|backtrace:$|#\d{2} pc [0-9a-f]{8,16} |Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/;
