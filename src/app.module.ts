@@ -5,7 +5,7 @@ import { HealthController } from './api/health.controller';
 import { SymbolicateController } from './api/symbolicate.controller';
 import { SymbolsController } from './api/symbols.controller';
 import { APP_CONFIG, AppConfig } from './config/config';
-import { SymbolicateProcessor } from './jobs/symbolicate.processor';
+import { SymbolicateWorker } from './jobs/symbolicate.worker';
 import { SymbolicateProducer } from './jobs/symbolicate.producer';
 import { SYMBOLICATE_QUEUE } from './jobs/queue.constants';
 import { LOGGER } from './logging/logger';
@@ -77,7 +77,7 @@ export class AppModule {
         inject: [SymbolStore, FrameResolver],
         useFactory: (store: SymbolStore, resolver: FrameResolver) => new SymbolicatePipeline(store, resolver),
       },
-      SymbolicateProcessor,
+      SymbolicateWorker,
       {
         provide: WORKER_METRICS,
         inject: [Metrics, LlvmSymbolizerPool, FrameResolver],

@@ -1,12 +1,15 @@
 import { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { spawnTool } from './process.adapter';
+import { killTree, spawnTool } from './process.adapter';
 
 interface Pending {
   resolve: (line: string) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
+
+/** Marks a query that failed only because the process died for another query's sake: worth one retry. */
+export class CollateralFailure extends Error {}
 
 /**
  * A long-lived tool that answers each input line with exactly one output line, in
@@ -27,12 +30,14 @@ export class LineProcess {
     args: string[],
     private readonly timeoutMs: number,
     private readonly makeError: (message: string) => Error,
+    env: Record<string, string> = {},
   ) {
-    this.child = spawnTool(binary, args);
+    this.child = spawnTool(binary, args, env);
     createInterface({ input: this.child.stdout }).on('line', (line) => this.answer(line));
     this.child.stderr.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString()).slice(-2000)));
     this.child.on('error', (err) => this.die(`could not run ${binary}: ${err.message}`));
-    this.child.on('exit', (code, sig) => this.die(`${name} exited (${sig ?? code})`));
+    // It answers in order, so the oldest pending query is the one it died on.
+    this.child.on('exit', (code, sig) => this.die(`${name} exited (${sig ?? code})`, this.pending[0]));
     this.child.stdin.on('error', () => undefined); // EPIPE after death is reported through 'exit'
   }
 
@@ -49,11 +54,12 @@ export class LineProcess {
     if (!this.alive) return Promise.reject(this.makeError(`${this.name} is not running`));
     this.queries++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.die(`${this.name} did not answer within ${this.timeoutMs} ms (query: ${line.slice(0, 200)})`);
-        this.child.kill('SIGKILL');
+      const entry: Pending = { resolve, reject, timer: undefined as unknown as NodeJS.Timeout };
+      entry.timer = setTimeout(() => {
+        this.die(`${this.name} did not answer within ${this.timeoutMs} ms (query: ${line.slice(0, 200)})`, entry);
+        killTree(this.child, 'SIGKILL');
       }, this.timeoutMs);
-      this.pending.push({ resolve, reject, timer });
+      this.pending.push(entry);
       this.child.stdin.write(`${line}\n`);
     });
   }
@@ -61,7 +67,7 @@ export class LineProcess {
   close(): void {
     this.die('closed');
     this.child.stdin.end();
-    this.child.kill('SIGTERM');
+    killTree(this.child, 'SIGTERM');
   }
 
   private answer(line: string): void {
@@ -71,13 +77,18 @@ export class LineProcess {
     p.resolve(line);
   }
 
-  private die(reason: string): void {
+  /** The culprit (a query that hung) gets the error; the others queued behind it may retry elsewhere. */
+  private die(reason: string, culprit?: Pending): void {
     if (!this.alive) return;
     this.alive = false;
+    // Whatever is left of it (a child holding our pipes) must not keep this process busy.
+    killTree(this.child, 'SIGKILL');
+    this.child.stdout.destroy();
+    this.child.stderr.destroy();
     const detail = this.stderrTail.trim() ? `${reason}; stderr: ${this.stderrTail.trim().slice(-500)}` : reason;
     for (const p of this.pending.splice(0)) {
       clearTimeout(p.timer);
-      p.reject(this.makeError(detail));
+      p.reject(culprit && p !== culprit ? new CollateralFailure(detail) : this.makeError(detail));
     }
   }
 }

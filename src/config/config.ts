@@ -24,6 +24,12 @@ export interface AppConfig {
   queuePrefix: string;
   /** ROLE=worker has no HTTP API: it serves /metrics on this port (0: off). */
   metricsPort: number;
+  /** A job's lock: a worker that died mid-job loses it after this long. */
+  jobLockMs: number;
+  /** How often workers look for jobs whose worker died (stalled) and requeue them. */
+  stalledCheckMs: number;
+  /** Tries per job when a worker dies or infrastructure fails (bad input is not retried). */
+  jobAttempts: number;
   limits: Limits;
 }
 
@@ -54,6 +60,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     uploadToken: dto.UPLOAD_TOKEN,
     queuePrefix: dto.QUEUE_PREFIX ?? 'symbridge',
     metricsPort: dto.METRICS_PORT ?? 9464,
+    jobLockMs: dto.JOB_LOCK_MS ?? 30_000,
+    stalledCheckMs: dto.STALLED_CHECK_MS ?? 15_000,
+    jobAttempts: dto.JOB_ATTEMPTS ?? 3,
     limits: {
       maxBodyBytes: dto.MAX_BODY_BYTES ?? DEFAULT_LIMITS.maxBodyBytes,
       maxUploadBytes: dto.MAX_UPLOAD_BYTES ?? DEFAULT_LIMITS.maxUploadBytes,
@@ -69,6 +78,7 @@ class EnvShape {
   SYMBOLIZER_PROCESSES = 0; SYMBOLIZER_TIMEOUT_MS = 0; WORKER_CONCURRENCY = 0; MAX_BODY_BYTES = 0;
   MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
   JOB_RETENTION_SECONDS = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;
+  JOB_LOCK_MS = 0; STALLED_CHECK_MS = 0; JOB_ATTEMPTS = 0;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -61,4 +61,13 @@ export class EnvDto {
 
   @IsOptional() @int() @IsInt() @Min(0) @Max(65535)
   METRICS_PORT?: number;
+
+  @IsOptional() @int() @IsInt() @Min(500)
+  JOB_LOCK_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(200)
+  STALLED_CHECK_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(1) @Max(20)
+  JOB_ATTEMPTS?: number;
 }

@@ -40,9 +40,15 @@ export class SymbolicateProducer implements OnModuleDestroy {
 
   async enqueue(data: SymbolicateJobV1): Promise<Job<SymbolicateJobV1, UnifiedStack, JobName>> {
     const retention = this.config.jobRetentionSeconds;
+    // While Redis is away, ioredis would park the command and run it on reconnect: a job the
+    // client was told failed (503) would run later anyway. Refuse up front instead.
+    const client = (await withTimeout(this.queue.client, 'connect to Redis')) as unknown as { status: string };
+    if (client.status !== 'ready') {
+      throw new SymbridgeError('QUEUE_UNAVAILABLE', `Redis is not reachable (connection ${client.status}); nothing was queued, try again shortly`);
+    }
     return withTimeout(
       this.queue.add(JobName.Symbolicate, data, {
-        attempts: 3,
+        attempts: this.config.jobAttempts,
         backoff: { type: 'exponential', delay: 500 },
         removeOnComplete: { age: retention },
         removeOnFail: { age: retention },

@@ -1,9 +1,12 @@
+import { CollateralFailure } from '../adapters/line-process.adapter';
 import { LlvmSymbolizerAnswer, LlvmSymbolizerProcess } from './llvm-symbolizer.process';
 
 export interface PoolOptions {
   binary: string;
   processes: number;
   timeoutMs: number;
+  /** Extra environment for the children (fault injection in tests); DEBUGINFOD_URLS is never passed. */
+  env?: Record<string, string>;
 }
 
 export interface PoolStats {
@@ -26,9 +29,15 @@ export class LlvmSymbolizerPool {
     this.slots = new Array(Math.max(1, opts.processes)).fill(undefined);
   }
 
-  query(objectPath: string, address: bigint): Promise<LlvmSymbolizerAnswer> {
+  async query(objectPath: string, address: bigint): Promise<LlvmSymbolizerAnswer> {
     this.queries++;
-    return this.processFor(objectPath).query(objectPath, address);
+    try {
+      return await this.processFor(objectPath).query(objectPath, address);
+    } catch (err) {
+      // Our query was fine; another one hung and took the process down. Once more, on a fresh one.
+      if (err instanceof CollateralFailure) return this.processFor(objectPath).query(objectPath, address);
+      throw err;
+    }
   }
 
   stats(): PoolStats {
@@ -45,7 +54,7 @@ export class LlvmSymbolizerPool {
     const current = this.slots[slot];
     if (current?.alive) return current;
     if (current) this.restarts++;
-    const fresh = new LlvmSymbolizerProcess(this.opts.binary, this.opts.timeoutMs);
+    const fresh = new LlvmSymbolizerProcess(this.opts.binary, this.opts.timeoutMs, this.opts.env);
     this.slots[slot] = fresh;
     return fresh;
   }

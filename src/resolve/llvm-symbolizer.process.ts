@@ -24,13 +24,14 @@ const failed = (message: string) => new SymbridgeError('SYMBOLIZER_FAILED', mess
 export class LlvmSymbolizerProcess {
   private readonly proc: LineProcess;
 
-  constructor(binary: string, timeoutMs: number) {
+  constructor(binary: string, timeoutMs: number, env: Record<string, string> = {}) {
     this.proc = new LineProcess(
       'llvm-symbolizer',
       binary,
       ['--output-style=JSON', '--inlines', '--demangle', '--functions=linkage'],
       timeoutMs,
       failed,
+      env,
     );
   }
 

@@ -5,7 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import pino from 'pino';
-import { SymbolicateProcessor } from '../../src/jobs/symbolicate.processor';
+import { SymbolicateWorker } from '../../src/jobs/symbolicate.worker';
 import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
 import { createHttpApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/config';
@@ -40,7 +40,7 @@ export async function startService(overrides: Partial<AppConfig> = {}): Promise<
   await app.listen(0, '127.0.0.1');
   // Connections still initializing when closed report errors later (BullMQ): start fully first.
   await app.get<Queue>(getQueueToken(SYMBOLICATE_QUEUE)).waitUntilReady();
-  await app.get(SymbolicateProcessor).worker.waitUntilReady();
+  if (config.role !== 'api') await app.get(SymbolicateWorker).waitUntilReady();
   const address = app.getHttpServer().address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}`,

@@ -1,41 +1,55 @@
-import { BeforeApplicationShutdown, Inject, OnApplicationBootstrap } from '@nestjs/common';
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Job, UnrecoverableError } from 'bullmq';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
-import { basename } from '../normalize/find-mapping';
 import { SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
+import { basename } from '../normalize/find-mapping';
 import { SymbolicatePipeline } from '../pipeline/symbolicate.pipeline';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
 
-/** The worker: takes a job, runs the pipeline, reports progress. No logic of its own. */
-@Processor(SYMBOLICATE_QUEUE)
-export class SymbolicateProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+/**
+ * The worker: takes a job, runs the pipeline, reports progress; no logic of its own.
+ * We own the BullMQ Worker (rather than a decorator) so that lock and stall settings
+ * come from config: a worker killed mid-job loses its lock after `jobLockMs`, and
+ * another worker's stall check (every `stalledCheckMs`) puts the job back in line.
+ */
+@Injectable()
+export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private worker?: Worker<SymbolicateJobV1, UnifiedStack, JobName>;
+
   constructor(
     private readonly pipeline: SymbolicatePipeline,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly metrics: Metrics,
-  ) {
-    super();
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.config.workerConcurrency;
+    const c = this.config;
+    this.worker = new Worker(SYMBOLICATE_QUEUE, (job) => this.process(job), {
+      connection: { url: c.redisUrl, maxRetriesPerRequest: null },
+      prefix: c.queuePrefix,
+      concurrency: c.workerConcurrency,
+      lockDuration: c.jobLockMs,
+      stalledInterval: c.stalledCheckMs,
+      maxStalledCount: 2,
+    });
+    // Redis trouble is retried by ioredis; say so in the log, never crash on it.
+    this.worker.on('error', (err) => this.log.warn({ err: err.message }, 'worker connection error'));
+    this.worker.on('stalled', (id) => this.log.warn({ job: id }, 'job stalled (its worker died?); it goes back to the queue'));
   }
 
-  /** Redis connection trouble is retried by ioredis; say so in the log, never crash on it. */
-  @OnWorkerEvent('error')
-  onError(err: Error): void {
-    this.log.warn({ err: err.message }, 'worker connection error');
+  /** Resolves once the worker's Redis connections are up (tests start fully before they stop). */
+  async waitUntilReady(): Promise<void> {
+    await this.worker?.waitUntilReady();
   }
 
   /** Drain: finish the jobs in hand before the symbolizers are stopped. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+    await this.worker?.close();
   }
 
   async process(job: Job<SymbolicateJobV1, UnifiedStack, JobName>): Promise<UnifiedStack> {
