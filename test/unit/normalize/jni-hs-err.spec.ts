@@ -104,3 +104,31 @@ describe('hs_err native frames of the JNI fixture', () => {
     expect(r.pcs[0].reason).toMatch(/JIT/);
   });
 });
+
+describe('hs_err of a Go c-shared library loaded by Java (fault in C called from Go)', () => {
+  const goTruth = JSON.parse(readFileSync(join(JNI_CRASH, 'captured', 'go-groundtruth.json'), 'utf8')) as {
+    build_id: string;
+    problematic_frame: { hs_err_offset: string; function: string; function_offset: string; nm_value: string };
+  };
+  const goLog = readFileSync(join(JNI_CRASH, 'captured', 'go-hs_err.log'), 'utf8');
+  const GOLIB = join(JNI_CRASH, 'build', 'libgojnicrash.so');
+
+  it('the problematic frame normalizes to nm(function) + offset and symbolizes to it', async () => {
+    const m = /^C {2}\[libgojnicrash\.so\+0x([0-9a-f]+)\]/m.exec(goLog)!;
+    const lines = goLog.split('\n');
+    const start = lines.indexOf('Dynamic libraries:');
+    const goMaps = lines.slice(start + 1, lines.indexOf('', start)).map((text, i) => parseMapsLine({ text, no: start + 2 + i })!);
+    const s = await storeWith([GOLIB]);
+    try {
+      expect(s.ids).toEqual([goTruth.build_id]);
+      const frame: NormalizeInput = { kind: 'native', addressKind: 'exact', module: 'libgojnicrash.so', moduleOffset: BigInt(`0x${m[1]}`), moduleOffsetBase: 'load-base', inputLine: 1 };
+      const r = await normalizeFrames([frame], goMaps, [], new ModuleIdentifier(s.store));
+      const p = goTruth.problematic_frame;
+      expect(r.pcs[0].elfVaddr).toBe(BigInt(p.nm_value) + BigInt(p.function_offset));
+      expect(r.pcs[0]).toMatchObject({ subtractedOne: false, lookupAddress: BigInt(p.hs_err_offset) });
+      expect(symbolize(GOLIB, [r.pcs[0].lookupAddress!])[0].Symbol[0].FunctionName).toBe(p.function);
+    } finally {
+      await s.dispose();
+    }
+  });
+});
