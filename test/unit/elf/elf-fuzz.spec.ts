@@ -76,7 +76,7 @@ describe('readElf on mutated real binaries', () => {
       slowest = Math.max(slowest, performance.now() - t0);
       if (result === 'hang') throw new Error(`case ${i} hung (seed ${SEED})`);
       if (result === 'ok') outcomes.ok++;
-      else if (result instanceof ElfError && result.context.offset >= 0 && Number.isInteger(result.context.offset)) outcomes.elfError++;
+      else if (result instanceof ElfError && Number.isInteger(result.context.offset) && (result.context.offset ?? -1) >= 0) outcomes.elfError++;
       else throw new Error(`case ${i} (seed ${SEED}) threw ${String(result)}`);
     }
     // Both kinds happen: the mutations are neither all harmless nor all fatal.
