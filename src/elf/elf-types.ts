@@ -1,6 +1,7 @@
 /** ELF constants and the shapes our reader returns (values from the gABI / elf.h). */
 export const PT_LOAD = 1;
 export const PT_NOTE = 4;
+export const SHT_NULL = 0;
 export const SHT_PROGBITS = 1;
 export const SHT_SYMTAB = 2;
 export const SHT_NOTE = 7;
@@ -13,15 +14,19 @@ export const PF_R = 4;
 
 export const ET_NAMES: Record<number, string> = { 1: 'REL', 2: 'EXEC', 3: 'DYN', 4: 'CORE' };
 export const MACHINES: Record<number, string> = {
+  2: 'sparc',
   3: 'x86',
   8: 'mips',
   20: 'ppc',
   21: 'ppc64',
   22: 's390',
   40: 'arm',
+  43: 'sparcv9',
+  50: 'ia64',
   62: 'x86_64',
   183: 'aarch64',
   243: 'riscv',
+  258: 'loongarch',
 };
 
 export interface ElfHeader {

@@ -1,5 +1,6 @@
 import { Mapping } from '../model/mapping';
 import { PF_X, ProgramHeader } from '../elf/elf-types';
+import { layoutFit } from './layout-fit';
 
 /**
  * Rebase an absolute PC to the module's ELF virtual address. The segment is chosen by
@@ -37,21 +38,9 @@ export function rebase(pc: bigint, mapping: Mapping, loads: ProgramHeader[]): Re
   return { ok: true, fileOffset, elfVaddr, segment, loadBias: pc - elfVaddr };
 }
 
-/**
- * Does a stored file's PT_LOAD layout fit the process's mappings of that path? Each
- * mapping must begin inside a segment's page-aligned file range, with the segment's
- * execute bit. (RELRO splits a segment into several mappings; later pages of a
- * segment start at offsets past p_offset.) A file that does not fit is another build.
- */
+/** Does a stored file's PT_LOAD layout fit the process's mappings of that path? (layout-fit.ts) */
 export function layoutFits(mappings: Mapping[], loads: ProgramHeader[]): boolean {
-  if (loads.length === 0) return false;
-  return mappings.every((m) =>
-    loads.some((s) => {
-      const first = alignDown(s.offset, PAGE);
-      const last = s.offset + s.filesz > first + PAGE ? s.offset + s.filesz : first + PAGE;
-      return first <= m.offset && m.offset < last && (m.perms[2] === 'x') === ((s.flags & PF_X) !== 0);
-    }),
-  );
+  return layoutFit(mappings, loads).fits;
 }
 
 function alignDown(v: bigint, a: bigint): bigint {

@@ -2,7 +2,7 @@ import { ElfInfo, loadSegments } from '../elf/elf-types';
 import { Mapping } from '../model/mapping';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { basename } from './find-mapping';
-import { layoutFits } from './load-bias';
+import { layoutFit } from './layout-fit';
 
 /** A build-id the request pins to a mapped path (crash reporters read it from the live process). */
 export interface ModuleHint {
@@ -11,38 +11,29 @@ export interface ModuleHint {
 }
 
 export type ModuleIdentity =
-  | { status: 'found'; buildId: string; layout: ElfInfo; symbolFile: string; how: string }
+  | { status: 'found'; buildId: string; layout: ElfInfo; symbolFile: string; how: string; loadBias?: bigint }
   | { status: 'missing' | 'mismatch' | 'ambiguous'; buildId?: string; reason: string; candidates?: string[] };
 
 /**
- * Which stored file is the module mapped at `path`? In order: a build-id the request
- * gives for the path, then the file name among stored files narrowed by whether the
- * file's PT_LOAD layout fits the mappings. Never a guess: an ambiguous name resolves
- * nothing and lists the candidates.
+ * Which stored file is the module mapped at `path`? In order (never a guess):
+ *  1. a build-id the input itself gives for the frame (tombstones, hs_err where present);
+ *  2. a build-id the request gives for the path (`modules: [{path, build_id}]`);
+ *  3. the file name among stored files, narrowed to those whose PT_LOAD layout fits
+ *     the mappings (layout-fit.ts). Several fit: ambiguous, nothing resolved, the
+ *     candidates listed. None fits: a mismatch.
+ * A build-id'd file whose layout does not fit the mappings is a mismatch too.
  */
 export class ModuleIdentifier {
   private readonly layouts = new Map<string, Promise<ElfInfo | undefined>>();
 
   constructor(private readonly store: SymbolStore) {}
 
-  async identify(path: string, mappings: Mapping[], hints: ModuleHint[]): Promise<ModuleIdentity> {
+  async identify(path: string, mappings: Mapping[], hints: ModuleHint[], inputBuildId?: string): Promise<ModuleIdentity> {
     const name = basename(path);
+    if (inputBuildId) return this.byBuildId(inputBuildId.toLowerCase(), name, mappings, `build-id given in the input for ${name}`);
     const hint = hints.find((h) => h.path === path) ?? hints.find((h) => basename(h.path) === name && !h.path.includes('/'));
-    if (hint) {
-      const id = hint.build_id.toLowerCase();
-      const layout = await this.layout(id);
-      if (!layout) {
-        return {
-          status: 'missing',
-          buildId: id,
-          reason: `no debug file for build-id ${id} (${name}); upload it with: curl -F files=@${name} $SYMBRIDGE_URL/v1/symbols`,
-        };
-      }
-      if (!layoutFits(mappings, loadSegments(layout))) {
-        return { status: 'mismatch', buildId: id, reason: mismatch(name, id) };
-      }
-      return this.found(id, layout, `build-id given in the request's modules for ${path}`);
-    }
+    if (hint) return this.byBuildId(hint.build_id.toLowerCase(), name, mappings, `build-id given in the request's modules for ${path}`);
+
     const ids = await this.store.findByName(name);
     if (ids.length === 0) {
       return {
@@ -50,26 +41,58 @@ export class ModuleIdentifier {
         reason: `no uploaded file named ${name}; upload it (curl -F files=@${name} $SYMBRIDGE_URL/v1/symbols) or give its build-id in modules[]`,
       };
     }
-    const fitting: { id: string; layout: ElfInfo }[] = [];
+    if (mappings.length === 0) {
+      if (ids.length === 1) {
+        const layout = await this.layout(ids[0]);
+        if (layout) return this.found(ids[0], layout, `the only stored ${name} (no mappings to check its layout against)`);
+      }
+      return ambiguous(name, path, ids, 'no mappings to narrow them by layout');
+    }
+    const fitting: { id: string; layout: ElfInfo; loadBias: bigint }[] = [];
     for (const id of ids) {
       const layout = await this.layout(id);
-      if (layout && layoutFits(mappings, loadSegments(layout))) fitting.push({ id, layout });
+      const fit = layout ? layoutFit(mappings, loadSegments(layout)) : undefined;
+      if (layout && fit?.fits) fitting.push({ id, layout, loadBias: fit.loadBias });
     }
-    if (fitting.length === 1) return this.found(fitting[0].id, fitting[0].layout, `the only stored ${name} whose layout fits the mappings`);
+    if (fitting.length === 1) {
+      const f = fitting[0];
+      return this.found(f.id, f.layout, `the only stored ${name} whose PT_LOAD layout fits the mappings`, f.loadBias);
+    }
     if (fitting.length === 0) {
-      return { status: 'mismatch', reason: `${ids.length} stored file(s) named ${name}, none with a PT_LOAD layout that fits the mappings`, candidates: ids };
+      return {
+        status: 'mismatch',
+        reason: `${ids.length} stored file(s) named ${name}, none with a PT_LOAD layout that fits the mappings (a build nobody uploaded was loaded)`,
+        candidates: ids,
+      };
     }
-    return {
-      status: 'ambiguous',
-      reason: `${fitting.length} stored builds of ${name} fit the mappings; resend with modules: [{"path": "${path}", "build_id": "..."}] naming one`,
-      candidates: fitting.map((f) => f.id),
-    };
+    return ambiguous(name, path, fitting.map((f) => f.id), 'all fit the mappings');
   }
 
-  private async found(id: string, layout: ElfInfo, how: string): Promise<ModuleIdentity> {
+  private async byBuildId(id: string, name: string, mappings: Mapping[], how: string): Promise<ModuleIdentity> {
+    const layout = await this.layout(id);
+    if (!layout) {
+      return {
+        status: 'missing',
+        buildId: id,
+        reason: `no debug file for build-id ${id} (${name}); upload it with: curl -F files=@${name} $SYMBRIDGE_URL/v1/symbols`,
+      };
+    }
+    if (mappings.length === 0) return this.found(id, layout, how);
+    const fit = layoutFit(mappings, loadSegments(layout));
+    if (!fit.fits) {
+      return {
+        status: 'mismatch',
+        buildId: id,
+        reason: `stored file for build-id ${id} (${name}) does not fit the process's mappings of it (${fit.why}): a different build was loaded`,
+      };
+    }
+    return this.found(id, layout, how, fit.loadBias);
+  }
+
+  private async found(id: string, layout: ElfInfo, how: string, loadBias?: bigint): Promise<ModuleIdentity> {
     const symbolFile = await this.store.symbolFile(id);
     if (!symbolFile) return { status: 'missing', buildId: id, reason: `stored file for build-id ${id} disappeared` };
-    return { status: 'found', buildId: id, layout, symbolFile, how };
+    return { status: 'found', buildId: id, layout, symbolFile, how, loadBias };
   }
 
   /** Program headers of a stored build-id, read once per identifier (one job). */
@@ -83,6 +106,12 @@ export class ModuleIdentifier {
   }
 }
 
-function mismatch(name: string, id: string): string {
-  return `stored file for build-id ${id} (${name}) does not fit the process's mappings of it (other segment offsets or permissions): a different build was loaded`;
+function ambiguous(name: string, path: string, candidates: string[], why: string): ModuleIdentity {
+  return {
+    status: 'ambiguous',
+    reason:
+      `${candidates.length} stored builds of ${name} (${why}): ${candidates.join(', ')}; nothing resolved by guess: ` +
+      `resend with modules: [{"path": "${path}", "build_id": "<one of them>"}]`,
+    candidates,
+  };
 }

@@ -62,7 +62,8 @@ export class SymbolicatePipeline {
 
     progress('normalize', 0, nativeFrames.length);
     const identifier = new ModuleIdentifier(this.store);
-    const { pcs, modules } = await normalizeFrames(nativeFrames, report.mappings, request.modules ?? [], identifier);
+    const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(nativeFrames, report.mappings, request.modules ?? [], identifier);
+    diagnostics.push(...moduleDiagnostics);
 
     const resolved = new Map<RawFrame, ResolvedFrame>();
     let done = 0;

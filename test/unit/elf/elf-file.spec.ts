@@ -77,4 +77,22 @@ describe('malformed input is an ElfError with the offset, never a crash', () => 
     bad.writeUInt16LE(0xffff, 56); // e_phnum
     await expect(readElf(new BufferSource(bad))).rejects.toThrow(/outside the file|absurd/);
   });
+
+  it('extended numbering with a bogus section 0 size (e_shnum 0, sh_size 2^64-1)', async () => {
+    const bad = Buffer.from(good);
+    const shoff = Number(bad.readBigUInt64LE(40));
+    bad.writeUInt16LE(0, 60); // e_shnum = 0: the count lives in section header 0
+    bad.writeBigUInt64LE(0xffffffffffffffffn, shoff + 32);
+    const err = await readElf(new BufferSource(bad)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ElfError);
+    expect((err as ElfError).context.offset).toBe(shoff);
+  });
+
+  it('a note section whose sizes overflow stops at the bad record instead of reading past it', async () => {
+    const { parseNotes } = await import('../../../src/elf/notes');
+    const buf = Buffer.alloc(24);
+    buf.writeUInt32LE(0xfffffffd, 0); // namesz near 2^32
+    buf.writeUInt32LE(4, 4);
+    expect(parseNotes(buf, 'little')).toEqual([]);
+  });
 });
