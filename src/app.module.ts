@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Logger } from 'pino';
 import { HealthController } from './api/health.controller';
 import { SymbolicateController } from './api/symbolicate.controller';
+import { DebuginfodController } from './api/debuginfod.controller';
 import { SymbolsController } from './api/symbols.controller';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { SymbolicateProcessor } from './jobs/symbolicate.processor';
@@ -13,6 +14,8 @@ import { SymbolicatePipeline } from './pipeline/symbolicate.pipeline';
 import { FrameResolver } from './resolve/frame-resolver';
 import { LlvmSymbolizerPool } from './resolve/llvm-symbolizer.pool';
 import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
+import { AccessTokens } from './symbol-store/access-tokens';
+import { DebuginfodUpstream } from './symbol-store/debuginfod-upstream';
 import { SymbolStore } from './symbol-store/symbol-store.service';
 
 /** Owns the long-lived symbolizer processes of a worker: started lazily, stopped after the jobs drained. */
@@ -30,6 +33,16 @@ class StoreInit implements OnModuleInit {
   }
 }
 
+/** The store, with the upstream debuginfod servers it may fetch misses from. */
+function createStore(config: AppConfig, log: Logger): SymbolStore {
+  const warn = (msg: string) => log.warn({ component: 'symbol-store' }, msg);
+  const upstream = new DebuginfodUpstream(
+    { urls: config.upstreamDebuginfodUrls, timeoutMs: config.upstreamTimeoutMs, maxBytes: config.limits.maxUploadBytes },
+    warn,
+  );
+  return new SymbolStore(config.storageRoot, { upstream, warn });
+}
+
 /**
  * One image, three roles: api (HTTP + producer), worker (processor + symbolizers),
  * all (both, the default for one machine). Every role shares config, logger, store.
@@ -41,7 +54,8 @@ export class AppModule {
     const core: Provider[] = [
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
-      { provide: SymbolStore, useValue: new SymbolStore(config.storageRoot) },
+      { provide: SymbolStore, useValue: createStore(config, log) },
+      { provide: AccessTokens, useValue: new AccessTokens(config) },
       StoreInit,
     ];
     const api = config.role !== 'worker';
@@ -74,7 +88,7 @@ export class AppModule {
         }),
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
-      controllers: api ? [SymbolicateController, SymbolsController, HealthController] : [],
+      controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController] : [],
       providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore],
     };
