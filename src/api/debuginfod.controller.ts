@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { SymbridgeError } from '../model/errors';
 import { AccessTokens } from '../symbol-store/access-tokens';
@@ -11,6 +11,11 @@ import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { ErrorDto } from './dto/responses.dto';
 
 const ARTIFACTS: readonly Slot[] = ['debuginfo', 'executable'];
+const HEADERS = {
+  'Content-Length': { schema: { type: 'integer' }, description: 'File size in bytes' },
+  'X-Debuginfod-Size': { schema: { type: 'integer' }, description: 'File size in bytes (as elfutils debuginfod sends it)' },
+  'X-Debuginfod-File': { schema: { type: 'string' }, description: 'The name the file was uploaded under' },
+};
 
 /**
  * The debuginfod web API (elfutils' debuginfod(8)) over the store, so gdb, perf,
@@ -31,7 +36,7 @@ export class DebuginfodController {
   @ApiOperation({ operationId: 'headBuildIdArtifact', summary: 'debuginfod: whether the artifact exists, and its size (no body)' })
   @ApiParam({ name: 'buildId', description: 'Hex build-id' })
   @ApiParam({ name: 'artifact', enum: ARTIFACTS })
-  @ApiResponse({ status: 200, description: 'Present; Content-Length and X-Debuginfod-Size give its size' })
+  @ApiResponse({ status: 200, description: 'Present; Content-Length and X-Debuginfod-Size give its size', headers: HEADERS })
   @ApiResponse({ status: 404, description: 'Not stored' })
   async head(@Req() req: FastifyRequest, @Param('buildId') buildId: string, @Param('artifact') artifact: string, @Res() reply: FastifyReply) {
     await this.serve(req, buildId, artifact, reply, false);
@@ -43,13 +48,17 @@ export class DebuginfodController {
     summary: 'debuginfod: the debug file (debuginfo) or the executable/shared library (executable) of a build-id',
     description:
       'Compatible with elfutils debuginfod clients: DEBUGINFOD_URLS=<this service> debuginfod-find debuginfo ID, ' +
-      'gdb with `set debuginfod enabled on`. debuginfo is the separate debug file, an unstripped upload, or the ' +
+      'gdb -iex \'set debuginfod enabled on\'. debuginfo is the separate debug file, an unstripped upload, or the ' +
       '.gnu_debuglink partner of the executable; executable is the loadable file.',
   })
   @ApiParam({ name: 'buildId', description: 'Hex build-id' })
   @ApiParam({ name: 'artifact', enum: ARTIFACTS })
-  @ApiProduces('application/octet-stream')
-  @ApiResponse({ status: 200, description: 'The ELF file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } })
+  @ApiResponse({
+    status: 200,
+    description: 'The ELF file',
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    headers: HEADERS,
+  })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a hex build-id' })
   @ApiResponse({ status: 401, type: ErrorDto, description: 'SYMBOLS_READ_ACCESS=token and no valid token' })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'Not stored (nor upstream)' })
