@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -98,7 +99,10 @@ export class SymbolsController {
         }
         current = part.filename || 'unnamed';
         const written = await writeToTempFile(part.file, this.store.tempPath(), maxUploadBytes, current);
-        if (part.file.truncated) throw tooLarge(current, maxUploadBytes);
+        if (part.file.truncated) {
+          await rm(written.path, { force: true });
+          throw tooLarge(current, maxUploadBytes);
+        }
         const { buildId, file, meta, created } = await this.store.ingest(written, current);
         results.push({
           build_id: buildId,

@@ -154,3 +154,23 @@ describe('tokens', () => {
     expect((await del(ADMIN)).status).toBe(404);
   });
 });
+
+describe('limits', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startService({ limits: { maxBodyBytes: 64 * 1024, maxUploadBytes: 16 * 1024, maxUploadFiles: 2, maxWaitSeconds: 10 } });
+  });
+  afterAll(async () => svc?.close());
+
+  it('more files than MAX_UPLOAD_FILES, or a file over MAX_UPLOAD_BYTES: 413 naming the limit; no temp file left', async () => {
+    const hello = { name: 'hello.debug', data: readFileSync(storeCase('hello.debug')) };
+    const many = await upload(svc.url, [hello, hello, hello]);
+    expect(many.status).toBe(413);
+    expect(await many.json()).toMatchObject({ code: 'INPUT_TOO_LARGE', message: expect.stringMatching(/more than 2 files.*MAX_UPLOAD_FILES/) });
+    const big = await upload(svc.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }]);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ message: expect.stringMatching(/libcrashy\.so is larger than the upload limit of 16384 bytes/) });
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(`${svc.config.storageRoot}/.tmp`)).toEqual([]);
+  });
+});
