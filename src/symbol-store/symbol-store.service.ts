@@ -50,6 +50,7 @@ export interface StoreOptions {
 export class SymbolStore {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly misses = new Map<string, number>();
+  private readonly locks = new Map<string, Promise<unknown>>();
   /** Upstream downloads kept (observable by tests and metrics). */
   upstreamFetches = 0;
 
@@ -98,14 +99,19 @@ export class SymbolStore {
       const record = recordOf(info, name, tmp, opts.source);
       const dir = this.idDir(id);
       await mkdir(dir, { recursive: true });
-      let created = false;
-      for (const slot of slotsOf(record.kind)) {
-        const sidecarTmp = `${tmp.path}.${slot}.json`;
-        await writeFile(sidecarTmp, JSON.stringify(record, null, 2));
-        // Sidecar first: a reader that sees the file also sees what it is.
-        await linkIfAbsent(sidecarTmp, join(dir, `${slot}.json`)).finally(() => rm(sidecarTmp, { force: true }));
-        if (await linkIfAbsent(tmp.path, join(dir, slot))) created = true;
-      }
+      // link(2) keeps the files whole across processes; the per-id lock makes a file with
+      // two slots claim both as one step here, so exactly one concurrent upload is "created".
+      const created = await this.locked(id, async () => {
+        let any = false;
+        for (const slot of slotsOf(record.kind)) {
+          const sidecarTmp = `${tmp.path}.${slot}.json`;
+          await writeFile(sidecarTmp, JSON.stringify(record, null, 2));
+          // Sidecar first: a reader that sees the file also sees what it is.
+          await linkIfAbsent(sidecarTmp, join(dir, `${slot}.json`)).finally(() => rm(sidecarTmp, { force: true }));
+          if (await linkIfAbsent(tmp.path, join(dir, slot))) any = true;
+        }
+        return any;
+      });
       await this.indexRecord(id, record);
       const meta = combine(id, await this.readRecords(id));
       if (!meta) throw new SymbridgeError('STORAGE_UNAVAILABLE', `build-id ${id} vanished while it was stored (deleted concurrently?)`);
@@ -358,6 +364,19 @@ export class SymbolStore {
       this.inflight.set(key, p);
     }
     return p;
+  }
+
+  /** Run `fn` after any earlier holder of `id`'s lock (in this process) is done. */
+  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(id, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(id) === tail) this.locks.delete(id);
+    }
   }
 
   /** Temp files older than a day are leftovers of a crash (other instances may share .tmp). */
