@@ -3,7 +3,8 @@
 #   - installs missing system packages (llvm-symbolizer, redis-server, binutils) from apt;
 #   - starts a local Redis on loopback when none answers at REDIS_URL;
 #   - installs npm dependencies (npm ci) and builds dist/.
-#   --test: also what the test suite needs (Debian's chromium for the Swagger UI browser test).
+#   --test: also what the test suite needs (Debian's chromium for the Swagger UI browser test;
+#           debuginfod-find and gdb, the real clients of the store's debuginfod API).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,9 @@ command -v redis-cli >/dev/null 2>&1 || need_pkgs+=(redis-tools)
 command -v readelf >/dev/null 2>&1 || need_pkgs+=(binutils)
 if [ "$for_tests" = 1 ]; then
   [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+  # The real debuginfod clients the symbol-store tests drive.
+  command -v debuginfod-find >/dev/null 2>&1 || need_pkgs+=(debuginfod)
+  command -v gdb >/dev/null 2>&1 || need_pkgs+=(gdb)
 fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]} from apt"

@@ -12,7 +12,8 @@ import { Metrics } from './metrics/metrics';
 
 /** The HTTP application (roles api and all), configured the same for main, tests and the spec writer. */
 export async function createHttpApp(config: AppConfig, log: Logger): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.limits.maxBodyBytes, logger: false });
+  // maxParamLength: a Go build id keyed as hex is ~166 characters (Fastify's default is 100).
+  const adapter = new FastifyAdapter({ bodyLimit: config.limits.maxBodyBytes, logger: false, routerOptions: { maxParamLength: 512 } });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log), adapter, {
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
   });

@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Logger } from 'pino';
 import { HealthController } from './api/health.controller';
 import { SymbolicateController } from './api/symbolicate.controller';
+import { DebuginfodController } from './api/debuginfod.controller';
 import { SymbolsController } from './api/symbols.controller';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { SymbolicateWorker } from './jobs/symbolicate.worker';
@@ -16,6 +17,8 @@ import { Demangler } from './resolve/demangler';
 import { FrameResolver } from './resolve/frame-resolver';
 import { LlvmSymbolizerPool } from './resolve/llvm-symbolizer.pool';
 import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
+import { AccessTokens } from './symbol-store/access-tokens';
+import { DebuginfodUpstream } from './symbol-store/debuginfod-upstream';
 import { SymbolStore } from './symbol-store/symbol-store.service';
 
 const WORKER_METRICS = Symbol('WORKER_METRICS');
@@ -39,6 +42,16 @@ class StoreInit implements OnModuleInit {
   }
 }
 
+/** The store, with the upstream debuginfod servers it may fetch misses from. */
+function createStore(config: AppConfig, log: Logger): SymbolStore {
+  const warn = (msg: string) => log.warn({ component: 'symbol-store' }, msg);
+  const upstream = new DebuginfodUpstream(
+    { urls: config.upstreamDebuginfodUrls, timeoutMs: config.upstreamTimeoutMs, maxBytes: config.limits.maxUploadBytes },
+    warn,
+  );
+  return new SymbolStore(config.storageRoot, { upstream, warn });
+}
+
 /**
  * One image, three roles: api (HTTP + producer), worker (processor + symbolizers),
  * all (both, the default for one machine). Every role shares config, logger, store.
@@ -50,7 +63,8 @@ export class AppModule {
     const core: Provider[] = [
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
-      { provide: SymbolStore, useValue: new SymbolStore(config.storageRoot) },
+      { provide: SymbolStore, useValue: createStore(config, log) },
+      { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,
     ];
@@ -94,7 +108,7 @@ export class AppModule {
         }),
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
-      controllers: api ? [SymbolicateController, SymbolsController, HealthController, MetricsController] : [],
+      controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
       providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics],
     };

@@ -1,22 +1,48 @@
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
-import { Controller, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { DEFAULT_LIMITS } from '../config/limits';
 import { SymbridgeError } from '../model/errors';
-import { basename } from '../normalize/find-mapping';
-import { SymbolStore } from '../symbol-store/symbol-store.service';
+import { AccessTokens } from '../symbol-store/access-tokens';
+import { requireBuildId } from '../symbol-store/build-id';
 import { StoredFileMeta } from '../symbol-store/stored-file';
-import { ErrorDto, StoredFileDto, UploadResponseDto } from './dto/responses.dto';
+import { Metrics } from '../metrics/metrics';
+import { SymbolStore } from '../symbol-store/symbol-store.service';
+import { tooLarge, writeToTempFile } from '../symbol-store/temp-file.writer';
+import { ErrorDto } from './dto/responses.dto';
+import { ListSymbolsQueryDto, StoredFileDto, SymbolListDto, UploadResponseDto, UploadResultDto } from './dto/symbols.dto';
+import { validateDto } from './validate-dto';
+
+const GiB = 1024 * 1024 * 1024;
+const LIMITS =
+  `Limits (config): MAX_UPLOAD_BYTES per file (default ${DEFAULT_LIMITS.maxUploadBytes} bytes = ${DEFAULT_LIMITS.maxUploadBytes / GiB} GiB), ` +
+  `MAX_UPLOAD_FILES per request (default ${DEFAULT_LIMITS.maxUploadFiles}).`;
+const BUILD_ID_PARAM = {
+  name: 'buildId',
+  description: 'GNU build-id (hex, as readelf -n prints it) or the hex of a Go build id; 8-256 hex digits',
+  example: '4a5dec3d49a4e6fc848f77b4d53deac14f525455',
+};
 
 @ApiTags('symbols')
 @Controller('v1/symbols')
 export class SymbolsController {
   constructor(
     private readonly store: SymbolStore,
+    private readonly access: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   @Post()
@@ -26,66 +52,109 @@ export class SymbolsController {
     operationId: 'uploadSymbols',
     summary: 'Upload debug files (executables, shared libraries, separate debug files), stored by build-id',
     description:
-      'multipart/form-data with one or more parts named "files". Each file is streamed to disk, verified as ELF with ' +
-      'a build-id (GNU, or Go\'s own for pure-Go binaries) and moved into place; the same build-id again is a no-op. ' +
-      'Limits: MAX_UPLOAD_BYTES per file (default 2 GiB), MAX_UPLOAD_FILES per request (default 32). When UPLOAD_TOKEN ' +
-      'is set, send Authorization: Bearer <token>.',
+      'multipart/form-data with one or more parts named "files". Each file is streamed to a temporary file (never ' +
+      'held in memory), verified as ELF with a build-id (GNU, or Go\'s own for pure-Go binaries; both are indexed ' +
+      'when a file has both) and linked into place only then. The same build-id again, or uploaded concurrently, ' +
+      'stores one copy (created: false). A stripped binary and its `objcopy --only-keep-debug` file can be uploaded ' +
+      'separately: they fill the executable and debuginfo slots of the build-id. Files without a build-id are ' +
+      `refused (relink with -Wl,--build-id). ${LIMITS} Needs a bearer token with the upload or admin scope when ` +
+      'UPLOAD_TOKENS or ADMIN_TOKENS are configured.',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
     schema: {
       type: 'object',
       required: ['files'],
-      properties: { files: { type: 'array', items: { type: 'string', format: 'binary' } } },
+      properties: {
+        files: {
+          type: 'array',
+          items: { type: 'string', format: 'binary' },
+          maxItems: DEFAULT_LIMITS.maxUploadFiles,
+          description: LIMITS,
+        },
+      },
     },
   })
   @ApiOkResponse({ type: UploadResponseDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'No files, or an unknown form field' })
-  @ApiResponse({ status: 401, type: ErrorDto, description: 'UPLOAD_TOKEN is set and the request has no valid token' })
-  @ApiResponse({ status: 413, type: ErrorDto, description: 'A file over MAX_UPLOAD_BYTES, or too many files' })
+  @ApiResponse({ status: 401, type: ErrorDto, description: 'Upload tokens are configured and the request has no valid one' })
+  @ApiResponse({ status: 403, type: ErrorDto, description: 'The token has only the read scope' })
+  @ApiResponse({ status: 413, type: ErrorDto, description: `A file over MAX_UPLOAD_BYTES, or more than MAX_UPLOAD_FILES files. ${LIMITS}` })
   @ApiResponse({ status: 415, type: ErrorDto, description: 'Not multipart/form-data' })
-  @ApiResponse({ status: 422, type: ErrorDto, description: 'Not ELF, malformed ELF, or no build-id' })
+  @ApiResponse({ status: 422, type: ErrorDto, description: 'Not ELF, malformed ELF, or no build-id (the message says how to add one)' })
   async upload(@Req() req: FastifyRequest): Promise<UploadResponseDto> {
-    this.authorize(req);
+    this.access.requireUpload(req.headers.authorization);
     if (!req.isMultipart()) {
       throw new SymbridgeError('UNSUPPORTED_MEDIA_TYPE', 'upload debug files as multipart/form-data with parts named "files"');
     }
     const { maxUploadBytes, maxUploadFiles } = this.config.limits;
-    const results: UploadResponseDto['files'] = [];
-    for await (const part of req.parts({ limits: { fileSize: maxUploadBytes, files: maxUploadFiles, fields: 4, parts: maxUploadFiles + 4 } })) {
-      if (part.type !== 'file' || part.fieldname !== 'files') {
-        if (part.type === 'file') part.file.resume();
-        throw new SymbridgeError('INPUT_INVALID', `unexpected form part "${part.fieldname}": send each file as a part named "files"`, {
-          field: part.fieldname,
+    const results: UploadResultDto[] = [];
+    let current = '';
+    try {
+      const parts = req.parts({ limits: { fileSize: maxUploadBytes, files: maxUploadFiles, fields: 4, parts: maxUploadFiles + 4 } });
+      for await (const part of parts) {
+        if (part.type !== 'file' || part.fieldname !== 'files') {
+          if (part.type === 'file') part.file.resume();
+          throw new SymbridgeError('INPUT_INVALID', `unexpected form part "${part.fieldname}": send each file as a part named "files"`, {
+            field: part.fieldname,
+          });
+        }
+        current = part.filename || 'unnamed';
+        const written = await writeToTempFile(part.file, this.store.tempPath(), maxUploadBytes, current);
+        this.metrics.uploadBytes.inc(written.size);
+        if (part.file.truncated) {
+          await rm(written.path, { force: true });
+          throw tooLarge(current, maxUploadBytes);
+        }
+        const { buildId, file, meta, created } = await this.store.ingest(written, current);
+        results.push({
+          build_id: buildId,
+          gnu_build_id: file.gnu_build_id,
+          go_build_id: file.go_build_id,
+          name: file.name,
+          size: file.size,
+          arch: file.arch,
+          elf_type: file.elf_type,
+          kind: file.kind,
+          has: file.has,
+          debuglink: file.debuglink,
+          created,
+          stored: meta.kind,
         });
       }
-      const name = basename(part.filename || 'unnamed');
-      const tmp = this.store.tempPath();
-      try {
-        await pipeline(part.file, createWriteStream(tmp, { flags: 'wx' }));
-        if (part.file.truncated) {
-          throw new SymbridgeError('INPUT_TOO_LARGE', `${name} is larger than the upload limit of ${maxUploadBytes} bytes`, { path: name });
-        }
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
-      const { meta, created } = await this.store.ingest(tmp, name);
-      results.push({ ...meta, created });
+    } catch (err) {
+      throw this.explain(err, current, maxUploadBytes, maxUploadFiles, results);
     }
     if (results.length === 0) throw new SymbridgeError('INPUT_EMPTY', 'no files in the upload: send parts named "files"');
     return { files: results };
   }
 
+  @Get()
+  @ApiOperation({
+    operationId: 'listSymbols',
+    summary: 'List stored build-ids, optionally by file name; paginated by cursor',
+    description: 'Sorted by build-id. Pass next_cursor back as ?cursor= for the next page.',
+  })
+  @ApiOkResponse({ type: SymbolListDto })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'Bad query parameter' })
+  @ApiResponse({ status: 401, type: ErrorDto, description: 'SYMBOLS_READ_ACCESS=token and no valid token' })
+  async list(@Req() req: FastifyRequest, @Query() query: ListSymbolsQueryDto): Promise<SymbolListDto> {
+    this.access.requireRead(req.headers.authorization);
+    const q = await validateDto(ListSymbolsQueryDto, { ...(query as object) }, 'query');
+    return this.store.list({ name: q.name, cursor: q.cursor, limit: q.limit ?? 50 }) as Promise<SymbolListDto>;
+  }
+
   @Get(':buildId')
-  @ApiOperation({ operationId: 'getSymbols', summary: 'Metadata of a stored debug file by build-id (GNU or Go)' })
+  @ApiOperation({ operationId: 'getSymbols', summary: 'Metadata of a stored build-id (GNU or Go)' })
+  @ApiParam(BUILD_ID_PARAM)
   @ApiOkResponse({ type: StoredFileDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a hex build-id' })
-  @ApiResponse({ status: 404, type: ErrorDto, description: 'Nothing stored under that build-id' })
-  async get(@Param('buildId') buildId: string): Promise<StoredFileMeta> {
-    const id = buildId.toLowerCase();
-    if (!SymbolStore.isBuildId(id)) throw new SymbridgeError('INPUT_INVALID', `"${buildId.slice(0, 80)}" is not a build-id (8-256 hex digits)`);
-    const meta = await this.store.get(id);
+  @ApiResponse({ status: 401, type: ErrorDto, description: 'SYMBOLS_READ_ACCESS=token and no valid token' })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'Nothing stored under that build-id (nor upstream, when configured)' })
+  async get(@Req() req: FastifyRequest, @Param('buildId') buildId: string): Promise<StoredFileMeta> {
+    this.access.requireRead(req.headers.authorization);
+    const id = requireBuildId(buildId);
+    const meta = await this.store.get(id, { fetch: true });
     if (!meta) {
       throw new SymbridgeError('NOT_FOUND', `no debug file for build-id ${id}; upload it with: curl -F files=@path/to/file $SYMBRIDGE_URL/v1/symbols`, {
         buildId: id,
@@ -94,11 +163,33 @@ export class SymbolsController {
     return meta;
   }
 
-  private authorize(req: FastifyRequest): void {
-    const token = this.config.uploadToken;
-    if (!token) return;
-    if (req.headers.authorization !== `Bearer ${token}`) {
-      throw new SymbridgeError('UNAUTHORIZED', 'uploading needs Authorization: Bearer <UPLOAD_TOKEN>');
+  @Delete(':buildId')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ operationId: 'deleteSymbols', summary: 'Delete everything stored under a build-id (admin token)' })
+  @ApiParam(BUILD_ID_PARAM)
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a hex build-id' })
+  @ApiResponse({ status: 401, type: ErrorDto, description: 'No valid token' })
+  @ApiResponse({ status: 403, type: ErrorDto, description: 'Not an admin token, or no ADMIN_TOKENS configured' })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'Nothing stored under that build-id' })
+  async remove(@Req() req: FastifyRequest, @Param('buildId') buildId: string): Promise<void> {
+    this.access.requireAdmin(req.headers.authorization);
+    const id = requireBuildId(buildId);
+    if (!(await this.store.delete(id))) throw new SymbridgeError('NOT_FOUND', `nothing stored under build-id ${id}`, { buildId: id });
+  }
+
+  /** Multipart limit errors name the limit; a failure after some files were stored says which. */
+  private explain(err: unknown, name: string, maxBytes: number, maxFiles: number, stored: UploadResultDto[]): unknown {
+    const code = (err as { code?: string }).code;
+    let out = err;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') out = tooLarge(name, maxBytes);
+    else if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
+      out = new SymbridgeError('INPUT_TOO_LARGE', `more than ${maxFiles} files in one upload (MAX_UPLOAD_FILES): split it into several requests`);
     }
+    if (out instanceof SymbridgeError && stored.length > 0) {
+      out.context.details = [`stored before the failure: ${stored.map((r) => `${r.name} (${r.build_id})`).join(', ')}`];
+    }
+    return out;
   }
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { DebuginfodUpstream } from '../symbol-store/debuginfod-upstream';
 import { EnvDto } from './env.dto';
 import { DEFAULT_LIMITS, Limits } from './limits';
 
@@ -20,7 +21,13 @@ export interface AppConfig {
   workerConcurrency: number;
   jobTimeoutMs: number;
   jobRetentionSeconds: number;
-  uploadToken?: string;
+  /** Bearer tokens by scope (symbol-store.access.ts); upload also allows admin's. Never logged. */
+  tokens: { upload: string[]; admin: string[]; read: string[] };
+  /** open: anyone may read symbols and debuginfod; token: reads need a read, upload or admin token. */
+  readAccess: 'open' | 'token';
+  /** debuginfod servers asked for build-ids the store lacks (UPSTREAM_DEBUGINFOD_URLS, else DEBUGINFOD_URLS). */
+  upstreamDebuginfodUrls: string[];
+  upstreamTimeoutMs: number;
   queuePrefix: string;
   /** ROLE=worker has no HTTP API: it serves /metrics on this port (0: off). */
   metricsPort: number;
@@ -41,7 +48,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dto = plainToInstance(EnvDto, raw);
   const errors = validateSync(dto, { whitelist: true });
   if (errors.length > 0) {
-    const lines = errors.map((e) => `  ${e.property}=${JSON.stringify(e.value)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
+    // Secrets are named, never echoed.
+    const shown = (e: { property: string; value?: unknown }) => (/TOKEN/.test(e.property) ? '(hidden)' : JSON.stringify(e.value));
+    const lines = errors.map((e) => `  ${e.property}=${shown(e)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
   return {
@@ -57,7 +66,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerConcurrency: dto.WORKER_CONCURRENCY ?? 4,
     jobTimeoutMs: dto.JOB_TIMEOUT_MS ?? 120_000,
     jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
-    uploadToken: dto.UPLOAD_TOKEN,
+    tokens: {
+      upload: [...tokenList(dto.UPLOAD_TOKEN), ...tokenList(dto.UPLOAD_TOKENS)],
+      admin: tokenList(dto.ADMIN_TOKENS),
+      read: tokenList(dto.READ_TOKENS),
+    },
+    readAccess: dto.SYMBOLS_READ_ACCESS ?? 'open',
+    upstreamDebuginfodUrls: DebuginfodUpstream.parseUrls(dto.UPSTREAM_DEBUGINFOD_URLS ?? dto.DEBUGINFOD_URLS),
+    upstreamTimeoutMs: dto.UPSTREAM_TIMEOUT_MS ?? 30_000,
     queuePrefix: dto.QUEUE_PREFIX ?? 'symbridge',
     metricsPort: dto.METRICS_PORT ?? 9464,
     jobLockMs: dto.JOB_LOCK_MS ?? 30_000,
@@ -79,6 +95,13 @@ class EnvShape {
   MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
   JOB_RETENTION_SECONDS = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;
   JOB_LOCK_MS = 0; STALLED_CHECK_MS = 0; JOB_ATTEMPTS = 0;
+  UPLOAD_TOKENS = 0; ADMIN_TOKENS = 0; READ_TOKENS = 0; SYMBOLS_READ_ACCESS = 0;
+  UPSTREAM_DEBUGINFOD_URLS = 0; DEBUGINFOD_URLS = 0; UPSTREAM_TIMEOUT_MS = 0;
+}
+
+/** Comma/space separated tokens (EnvDto already checked each is long enough). */
+function tokenList(value: string | undefined): string[] {
+  return (value ?? '').split(/[\s,]+/).filter((t) => t.length > 0);
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,5 +1,11 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+
+/** Tokens: comma/space separated, each at least 16 characters of [A-Za-z0-9._~+/=-]. */
+const TOKENS = /^\s*[A-Za-z0-9._~+/=-]{16,}(?:[\s,]+[A-Za-z0-9._~+/=-]{16,})*\s*$/;
+const tokens = () => Matches(TOKENS, { message: '$property: comma-separated tokens of at least 16 characters [A-Za-z0-9._~+/=-] (value not shown)' });
+/** DEBUGINFOD_URLS syntax: space separated http(s) URLs. */
+const URLS = /^\s*https?:\/\/\S+(?:[\s,]+https?:\/\/\S+)*\s*$/;
 
 /** The process environment, validated once at boot (config.ts names every bad variable). */
 const int = () => Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)));
@@ -55,6 +61,28 @@ export class EnvDto {
 
   @IsOptional() @IsString() @MinLength(16)
   UPLOAD_TOKEN?: string;
+
+  @IsOptional() @IsString() @tokens()
+  UPLOAD_TOKENS?: string;
+
+  @IsOptional() @IsString() @tokens()
+  ADMIN_TOKENS?: string;
+
+  @IsOptional() @IsString() @tokens()
+  READ_TOKENS?: string;
+
+  @IsOptional() @IsIn(['open', 'token'])
+  SYMBOLS_READ_ACCESS?: 'open' | 'token';
+
+  @IsOptional() @IsString() @Matches(URLS, { message: '$property: space-separated http(s) URLs' })
+  UPSTREAM_DEBUGINFOD_URLS?: string;
+
+  /** Read too, as elfutils' clients do; UPSTREAM_DEBUGINFOD_URLS wins when both are set. */
+  @IsOptional() @IsString() @Matches(URLS, { message: '$property: space-separated http(s) URLs' })
+  DEBUGINFOD_URLS?: string;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  UPSTREAM_TIMEOUT_MS?: number;
 
   @IsOptional() @IsString()
   QUEUE_PREFIX?: string;

@@ -24,7 +24,8 @@ export class FrameResolver {
   }
 
   async resolve(buildId: string, objectPath: string, lookupAddress: bigint): Promise<ResolvedSymbol | undefined> {
-    const key = `${buildId}:${lookupAddress.toString(16)}`;
+    // The object is part of the key: a debug file uploaded later replaces a stripped one's answers.
+    const key = `${buildId}:${objectPath}:${lookupAddress.toString(16)}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached ?? undefined;
     const mod = await this.module(buildId, objectPath);

@@ -25,3 +25,11 @@ export interface GroundTruth {
 export function groundTruth(variant: Variant): GroundTruth {
   return JSON.parse(readFileSync(join(CGO, 'captured', `${variant}.groundtruth.json`), 'utf8')) as GroundTruth;
 }
+
+/** Symbol-store fixtures (test/fixtures/store-cases/build.sh): split debug info, no build-id. */
+export const STORE_CASES = join(FIXTURES, 'store-cases', 'build');
+export const HELLO_ID = '7791097f34fba95c954725299885689903340dda';
+export const LIBCRASHY_ID = '4a5dec3d49a4e6fc848f77b4d53deac14f525455';
+export function storeCase(name: string): string {
+  return join(STORE_CASES, name);
+}

@@ -99,28 +99,6 @@ export class ErrorDto {
   @ApiPropertyOptional({ type: [String] }) details?: string[];
 }
 
-export class StoredFileDto {
-  @ApiProperty() build_id!: string;
-  @ApiPropertyOptional() gnu_build_id?: string;
-  @ApiPropertyOptional() go_build_id?: string;
-  @ApiProperty() name!: string;
-  @ApiProperty() size!: number;
-  @ApiProperty({ example: 'x86_64' }) arch!: string;
-  @ApiProperty({ example: 'DYN' }) elf_type!: string;
-  @ApiProperty({ enum: ['executable', 'debuginfo', 'both'] }) kind!: string;
-  @ApiProperty({ example: { symtab: true, dynsym: true, dwarf: true, gopclntab: false } })
-  has!: Record<string, boolean>;
-  @ApiProperty() uploaded_at!: string;
-}
-
-export class UploadResultDto extends StoredFileDto {
-  @ApiProperty({ description: 'false when this build-id was already stored' }) created!: boolean;
-}
-
-export class UploadResponseDto {
-  @ApiProperty({ type: [UploadResultDto] }) files!: UploadResultDto[];
-}
-
 export class HealthDto {
   @ApiProperty({ example: 'ok' }) status!: string;
   @ApiPropertyOptional({ example: { redis: 'ok', storage: 'ok' } }) checks?: Record<string, string>;

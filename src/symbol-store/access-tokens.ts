@@ -1,0 +1,67 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { SymbridgeError } from '../model/errors';
+
+export type Scope = 'read' | 'upload' | 'admin';
+const RANK: Record<Scope, number> = { read: 1, upload: 2, admin: 3 };
+
+export interface TokenConfig {
+  tokens: { upload: string[]; admin: string[]; read: string[] };
+  readAccess: 'open' | 'token';
+}
+
+/**
+ * Bearer tokens by scope: admin > upload > read. Tokens are kept only as SHA-256
+ * digests and compared in constant time; no message ever contains one.
+ * Uploads are open only while no upload or admin token is configured (one machine,
+ * development); deletes always need an admin token.
+ */
+export class AccessTokens {
+  private readonly digests: { digest: Buffer; scope: Scope }[];
+
+  constructor(private readonly config: TokenConfig) {
+    this.digests = (['read', 'upload', 'admin'] as Scope[]).flatMap((scope) => config.tokens[scope].map((t) => ({ digest: sha256(t), scope })));
+  }
+
+  get uploadsOpen(): boolean {
+    return this.config.tokens.upload.length === 0 && this.config.tokens.admin.length === 0;
+  }
+
+  /** The scope a request's Authorization header grants, if any. */
+  scopeOf(authorization: string | undefined): Scope | undefined {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!m) return undefined;
+    const d = sha256(m[1]);
+    let best: Scope | undefined;
+    for (const t of this.digests) {
+      if (timingSafeEqual(t.digest, d) && (!best || RANK[t.scope] > RANK[best])) best = t.scope;
+    }
+    return best;
+  }
+
+  requireRead(authorization: string | undefined): void {
+    if (this.config.readAccess === 'open') return;
+    this.require(authorization, 'read', 'reading symbols needs Authorization: Bearer <token> (SYMBOLS_READ_ACCESS=token)');
+  }
+
+  requireUpload(authorization: string | undefined): void {
+    if (this.uploadsOpen) return;
+    this.require(authorization, 'upload', 'uploading needs Authorization: Bearer <token> with the upload or admin scope (UPLOAD_TOKENS)');
+  }
+
+  requireAdmin(authorization: string | undefined): void {
+    if (this.config.tokens.admin.length === 0) {
+      throw new SymbridgeError('FORBIDDEN', 'deleting is disabled: no ADMIN_TOKENS are configured');
+    }
+    this.require(authorization, 'admin', 'deleting needs Authorization: Bearer <token> with the admin scope (ADMIN_TOKENS)');
+  }
+
+  private require(authorization: string | undefined, need: Scope, message: string): void {
+    const scope = this.scopeOf(authorization);
+    if (!scope) throw new SymbridgeError('UNAUTHORIZED', authorization ? `${message}: the token is not valid` : message);
+    if (RANK[scope] < RANK[need]) throw new SymbridgeError('FORBIDDEN', `${message}: this token has only the ${scope} scope`);
+  }
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
