@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { benchResolve, resolveModules } from './resolve.bench';
 import { benchHttp } from './http.bench';
 import { benchParse } from './parse.bench';
+import { benchUpload } from './upload.bench';
+import { benchMemory } from './memory.bench';
 import { Report } from './lib/report';
 import { machine } from './lib/machine';
 
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
   if (sections.includes('resolve')) {
     const mods = resolveModules();
     if (mods.length === 0) report.note('resolve: no libjvm.so debug file and no Go binary; run bash bench/setup.sh');
-    await benchResolve(report, mods, { n: Number(flag('n') ?? (quick ? 500 : 20_000)), window: 256, addr2lineLimitMs: quick ? 60_000 : 600_000 });
+    await benchResolve(report, mods, { n: Number(flag('n') ?? (quick ? 500 : 20_000)), window: 256, addr2lineLimitMs: quick ? 60_000 : 300_000 });
   }
 
   if (sections.includes('http') || sections.includes('scale')) {
@@ -40,6 +42,9 @@ async function main(): Promise<void> {
   }
 
   if (sections.includes('parse')) benchParse(report, quick ? [0.25, 0.5, 1] : [1, 2, 4, 8, 10]);
+
+  if (sections.includes('upload')) await benchUpload(report, quick ? 50 : 500);
+  if (sections.includes('memory')) await benchMemory(report, quick ? 20 : 200);
 
   const md = `${m.map((l) => `- ${l}`).join('\n')}\n- command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\`\n\n${report.markdown()}`;
   process.stdout.write(`\n${md}`);

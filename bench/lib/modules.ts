@@ -73,7 +73,13 @@ export function debugFiles(min: number): BenchModule[] {
   const out: BenchModule[] = [];
   for (const f of files) {
     try {
-      out.push(module(f.path.split('/').slice(-2).join('/'), f.path));
+      let pkg = '';
+      try {
+        pkg = sh('dpkg', ['-S', f.path]).split(':')[0];
+      } catch {
+        /* not from a package */
+      }
+      out.push(module(`${f.path.split('/').slice(-2).join('/').slice(0, 10)}…debug${pkg ? ` (${pkg})` : ''}`, f.path));
     } catch {
       /* no .text: not code */
     }

@@ -35,7 +35,7 @@ export function commOf(pid: number): string {
 }
 
 export function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
 }
 
 /** Resolves with the exit code; rejects if it does not exit within `ms`. */

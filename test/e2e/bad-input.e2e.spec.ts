@@ -147,8 +147,8 @@ describe('uploads refuse what cannot be used', () => {
   });
 
   it('the same build-id twice is idempotent', async () => {
-    const a = await (await upload(svc.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }])).json();
-    const b = await (await upload(svc.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }])).json();
+    const a = (await (await upload(svc.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }])).json()) as { files: unknown[] };
+    const b = (await (await upload(svc.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }])).json()) as { files: unknown[] };
     expect(a.files[0]).toMatchObject({ build_id: '4a5dec3d49a4e6fc848f77b4d53deac14f525455', created: true });
     expect(b.files[0]).toMatchObject({ build_id: '4a5dec3d49a4e6fc848f77b4d53deac14f525455', created: false, kind: 'both' });
     const meta = await (await fetch(`${svc.url}/v1/symbols/4a5dec3d49a4e6fc848f77b4d53deac14f525455`)).json();
