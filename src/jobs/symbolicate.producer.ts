@@ -35,6 +35,9 @@ export class SymbolicateProducer implements OnModuleDestroy {
     metrics: Metrics,
   ) {
     this.queue.on('error', (err) => this.log.warn({ err: err.message }, 'queue connection error'));
+    // Every ?wait in flight holds one 'closing' listener (BullMQ's waitUntilFinished) until
+    // its job ends: 11 concurrent waits is load, not a leak, so no MaxListeners warning.
+    this.queue.setMaxListeners(0);
     metrics.bindQueue(this.queue);
   }
 
