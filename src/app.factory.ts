@@ -5,6 +5,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'pino';
 import { HttpErrorFilter } from './api/http-error.filter';
 import { loadCommittedSpec } from './api/openapi';
+import { mountQueueDashboard } from './api/queue-dashboard';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { PinoNestLogger } from './logging/logger';
@@ -27,6 +28,7 @@ export async function createHttpApp(config: AppConfig, log: Logger): Promise<Nes
   });
   app.useGlobalFilters(new HttpErrorFilter(log, config.limits));
   app.enableShutdownHooks();
+  await mountQueueDashboard(app);
   SwaggerModule.setup('docs', app, () => loadCommittedSpec(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }

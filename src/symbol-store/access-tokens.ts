@@ -28,9 +28,9 @@ export class AccessTokens {
 
   /** The scope a request's Authorization header grants, if any. */
   scopeOf(authorization: string | undefined): Scope | undefined {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) return undefined;
-    const d = sha256(m[1]);
+    const token = bearerOrBasic(authorization);
+    if (!token) return undefined;
+    const d = sha256(token);
     let best: Scope | undefined;
     for (const t of this.digests) {
       if (timingSafeEqual(t.digest, d) && (!best || RANK[t.scope] > RANK[best])) best = t.scope;
@@ -55,11 +55,31 @@ export class AccessTokens {
     this.require(authorization, 'admin', 'deleting needs Authorization: Bearer <token> with the admin scope (ADMIN_TOKENS)');
   }
 
+  /** The admin scope for something other than deleting (the queue dashboard). */
+  requireAdminFor(authorization: string | undefined, what: string): void {
+    if (this.config.tokens.admin.length === 0) throw new SymbridgeError('FORBIDDEN', `${what} is disabled: no ADMIN_TOKENS are configured`);
+    this.require(authorization, 'admin', `${what} needs the admin token (Authorization: Bearer <token>, or any user name with the token as password)`);
+  }
+
   private require(authorization: string | undefined, need: Scope, message: string): void {
     const scope = this.scopeOf(authorization);
     if (!scope) throw new SymbridgeError('UNAUTHORIZED', authorization ? `${message}: the token is not valid` : message);
     if (RANK[scope] < RANK[need]) throw new SymbridgeError('FORBIDDEN', `${message}: this token has only the ${scope} scope`);
   }
+}
+
+/**
+ * The token of `Bearer <token>`, or the password of `Basic base64(user:token)`, which
+ * is what a browser sends after its login prompt (the queue dashboard).
+ */
+function bearerOrBasic(authorization: string | undefined): string | undefined {
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (bearer) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 && colon < decoded.length - 1 ? decoded.slice(colon + 1) : undefined;
 }
 
 function sha256(s: string): Buffer {
