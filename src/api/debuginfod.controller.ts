@@ -1,3 +1,4 @@
+import { BUILD_ID_PARAM } from './dto/params';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
@@ -34,8 +35,8 @@ export class DebuginfodController {
 
   @Head(':buildId/:artifact')
   @ApiOperation({ operationId: 'headBuildIdArtifact', summary: 'debuginfod: whether the artifact exists, and its size (no body)' })
-  @ApiParam({ name: 'buildId', description: 'Hex build-id' })
-  @ApiParam({ name: 'artifact', enum: ARTIFACTS })
+  @ApiParam(BUILD_ID_PARAM)
+  @ApiParam({ name: 'artifact', enum: ARTIFACTS, example: 'debuginfo' })
   @ApiResponse({ status: 200, description: 'Present; Content-Length and X-Debuginfod-Size give its size', headers: HEADERS })
   @ApiResponse({ status: 404, description: 'Not stored' })
   async head(@Req() req: FastifyRequest, @Param('buildId') buildId: string, @Param('artifact') artifact: string, @Res() reply: FastifyReply) {
@@ -51,8 +52,8 @@ export class DebuginfodController {
       'gdb -iex \'set debuginfod enabled on\'. debuginfo is the separate debug file, an unstripped upload, or the ' +
       '.gnu_debuglink partner of the executable; executable is the loadable file.',
   })
-  @ApiParam({ name: 'buildId', description: 'Hex build-id' })
-  @ApiParam({ name: 'artifact', enum: ARTIFACTS })
+  @ApiParam(BUILD_ID_PARAM)
+  @ApiParam({ name: 'artifact', enum: ARTIFACTS, example: 'debuginfo' })
   @ApiResponse({
     status: 200,
     description: 'The ELF file',

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { SymbolicateProducer } from '../jobs/symbolicate.producer';
@@ -10,6 +10,7 @@ import { parseInput } from '../parse/parse-input';
 import { renderText } from '../render/text.renderer';
 import { ErrorDto, JobAcceptedDto, JobDto, UnifiedStackDto } from './dto/responses.dto';
 import { SymbolicateRequestDto, WaitQueryDto } from './dto/symbolicate.dto';
+import { JOB_ID_PARAM } from './dto/params';
 import { readTextForm } from './multipart';
 import { validateDto } from './validate-dto';
 
@@ -67,10 +68,17 @@ export class SymbolicateController {
   }
 
   @Get('jobs/:id')
-  @ApiOperation({ operationId: 'getJob', summary: 'State, progress, result or error of a symbolication job' })
+  @ApiOperation({
+    operationId: 'getJob',
+    summary: 'State, progress, result or error of a symbolication job',
+    description: 'Accept: text/plain gives the readable rendering once the job is completed. Jobs expire JOB_RETENTION_SECONDS (default 3600) after they finish.',
+  })
+  @ApiParam(JOB_ID_PARAM)
   @ApiProduces('application/json', 'text/plain')
   @ApiOkResponse({ type: JobDto })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a job id' })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, or expired after JOB_RETENTION_SECONDS)' })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable' })
   async job(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) throw new SymbridgeError('INPUT_INVALID', `"${id.slice(0, 64)}" is not a job id`);
     const view = await this.producer.view(id);

@@ -19,6 +19,7 @@ import { AccessTokens } from '../symbol-store/access-tokens';
 import { requireBuildId } from '../symbol-store/build-id';
 import { StoredFileMeta } from '../symbol-store/stored-file';
 import { Metrics } from '../metrics/metrics';
+import { BUILD_ID_PARAM } from './dto/params';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { tooLarge, writeToTempFile } from '../symbol-store/temp-file.writer';
 import { ErrorDto } from './dto/responses.dto';
@@ -29,11 +30,6 @@ const GiB = 1024 * 1024 * 1024;
 const LIMITS =
   `Limits (config): MAX_UPLOAD_BYTES per file (default ${DEFAULT_LIMITS.maxUploadBytes} bytes = ${DEFAULT_LIMITS.maxUploadBytes / GiB} GiB), ` +
   `MAX_UPLOAD_FILES per request (default ${DEFAULT_LIMITS.maxUploadFiles}).`;
-const BUILD_ID_PARAM = {
-  name: 'buildId',
-  description: 'GNU build-id (hex, as readelf -n prints it) or the hex of a Go build id; 8-256 hex digits',
-  example: '4a5dec3d49a4e6fc848f77b4d53deac14f525455',
-};
 
 @ApiTags('symbols')
 @Controller('v1/symbols')
@@ -156,7 +152,7 @@ export class SymbolsController {
     const id = requireBuildId(buildId);
     const meta = await this.store.get(id, { fetch: true });
     if (!meta) {
-      throw new SymbridgeError('NOT_FOUND', `no debug file for build-id ${id}; upload it with: curl -F files=@path/to/file $SYMBRIDGE_URL/v1/symbols`, {
+      throw new SymbridgeError('NOT_FOUND', `no debug file for build-id ${id}; upload it with: npx symbridge upload path/to/file (or curl -F files=@path/to/file $SYMBRIDGE_URL/v1/symbols)`, {
         buildId: id,
       });
     }

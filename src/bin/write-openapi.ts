@@ -11,8 +11,13 @@ async function main(): Promise<void> {
   const app = await createHttpApp(config, pino({ level: 'silent' }));
   await app.init();
   writeFileSync(OPENAPI_PATH, toYaml(buildOpenApiDocument(app)));
-  await app.close();
   process.stdout.write(`wrote ${OPENAPI_PATH}\n`);
+  // No graceful close: the queue's Redis connection may still be opening, and closing it
+  // then reports a spurious error. Nothing here needs draining.
+  process.exit(0);
 }
 
-void main();
+main().catch((err) => {
+  process.stderr.write(`write-openapi: ${(err as Error).stack}\n`);
+  process.exit(1);
+});
