@@ -4,16 +4,8 @@ import { Fields, RangeReader } from './range-reader';
 const MAX_SECTIONS = 1 << 18;
 const MAX_STRTAB_BYTES = 4 << 20;
 
-interface RawSection {
-  nameOff: number;
-  type: number;
-  flags: bigint;
-  addr: bigint;
-  offset: number;
-  size: number;
-  link: number;
-  entsize: number;
-}
+/** A section header as stored: the name is still an offset into the name table. */
+type RawSection = Omit<SectionHeader, 'name'> & { nameOff: number };
 
 /** Section headers with their names (from the e_shstrndx string table), extended numbering included. */
 export async function readSectionHeaders(r: RangeReader, h: ElfHeader): Promise<SectionHeader[]> {

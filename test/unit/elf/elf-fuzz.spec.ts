@@ -4,6 +4,7 @@ import { BufferSource } from '../../../src/adapters/range-source.adapter';
 import { readElf } from '../../../src/elf/elf-file';
 import { ElfError } from '../../../src/model/errors';
 import { FIXTURES } from '../../support/fixtures';
+import { prng } from '../../support/mutator';
 
 /**
  * Mutated real binaries (ELF32/64, LE/BE): whatever the damage, readElf either returns
@@ -16,17 +17,6 @@ const FILES = ['cross/tiny-x86_64.so', 'cross/tiny-i686.so', 'cross/tiny-powerpc
   (f) => join(FIXTURES, 'elf-cases', 'build', f),
 );
 
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Offsets worth hitting: the ELF header, the program and section header tables. */
 function hotRanges(b: Buffer): Array<[number, number]> {
@@ -63,7 +53,7 @@ function mutate(orig: Buffer, next: () => number): Buffer {
 describe('readElf on mutated real binaries', () => {
   it.each(FILES.map((f) => [f.split('/').pop()!, f]))('%s: only ElfError escapes, nothing hangs', async (_name, path) => {
     const orig = readFileSync(path);
-    const next = rng(SEED ^ orig.length);
+    const next = prng(SEED ^ orig.length);
     const outcomes = { ok: 0, elfError: 0 };
     let slowest = 0;
     for (let i = 0; i < CASES_PER_FILE; i++) {
