@@ -23,6 +23,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('0.1.0')
     .addBearerAuth()
+    // Tag order is the page's order: what the on-call engineer came for first.
+    .addTag('symbolicate', 'Paste a crash, get one symbolized stack')
+    .addTag('symbols', 'Debug files by build-id: CI uploads, listing, metadata')
+    .addTag('debuginfod', 'The same store for gdb, perf and debuginfod-find')
+    .addTag('health', 'Liveness, readiness and metrics')
     .build();
   const doc = SwaggerModule.createDocument(app, config, {
     extraModels: [SymbolicateRequestDto],
