@@ -5,6 +5,8 @@ import { benchHttp } from './http.bench';
 import { benchParse } from './parse.bench';
 import { benchUpload } from './upload.bench';
 import { benchMemory } from './memory.bench';
+import { benchElf } from './elf.bench';
+import { debugFiles, goBinary, libjvm } from './lib/modules';
 import { Report } from './lib/report';
 import { machine } from './lib/machine';
 
@@ -12,7 +14,7 @@ import { machine } from './lib/machine';
  * `npm run bench [-- SECTION... --quick --n=N --out=FILE]`: every figure beside a
  * baseline measured in this same run. Sections: resolve http scale parse upload memory.
  */
-const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory'];
+const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory', 'elf'];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -45,6 +47,10 @@ async function main(): Promise<void> {
 
   if (sections.includes('upload')) await benchUpload(report, quick ? 50 : 500);
   if (sections.includes('memory')) await benchMemory(report, quick ? 20 : 200);
+  if (sections.includes('elf')) {
+    const candidates = [libjvm(), goBinary(), ...debugFiles(0).slice(0, 2)].filter((m): m is NonNullable<typeof m> => m !== undefined);
+    benchElf(report, candidates.filter((m, i) => candidates.findIndex((o) => o.path === m.path) === i));
+  }
 
   const md = `${m.map((l) => `- ${l}`).join('\n')}\n- command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\`\n\n${report.markdown()}`;
   process.stdout.write(`\n${md}`);
