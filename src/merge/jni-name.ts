@@ -33,6 +33,8 @@ export function decodeJniName(symbol: string): JniName | undefined {
     if (esc) {
       parts[parts.length - 1] += esc.text;
       i += esc.length - 1;
+    } else if (next !== undefined && next >= '0' && next <= '9') {
+      return undefined; // a bad escape (`_5`, `_0` without 4 hex digits): no Java identifier starts with a digit
     } else if (next === '_') {
       const decoded = decodeDescriptor(body.slice(i + 2));
       if (decoded === undefined) return undefined;
@@ -76,7 +78,8 @@ function decodeDescriptor(s: string): string | undefined {
     if (esc) {
       out += esc.text;
       i += esc.length - 1;
-    } else out += '/';
+    } else if (/[0-9]/.test(s[i + 1] ?? '')) return undefined;
+    else out += '/';
   }
   return out;
 }
