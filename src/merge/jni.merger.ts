@@ -70,7 +70,8 @@ export function nameJniMethods(frames: ResolvedFrame[]): void {
   frames.forEach((f, i) => {
     const name = f.symbol?.function ?? f.raw.function;
     if (f.raw.kind === 'java' || !name) return;
-    const jni = decodeJniName(name);
+    // A Go c-shared library's JNI export is a Go function: `main.Java_GoCrash_run`.
+    const jni = decodeJniName(f.raw.kind === 'go' ? name.replace(/^.*\.(?=Java(?:Critical)?_)/, '') : name);
     if (!jni) return;
     const plain = javaMethodName(jni, '');
     const below = frames.slice(i + 1).find((g) => g.raw.kind === 'java');

@@ -120,6 +120,8 @@ function expectJniStack(stack: UnifiedStack): void {
     expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/\/libjnicrash\.so$/), status: 'found', build_id: truth.build_id })]),
   );
   expect(stack.signal).toMatchObject({ name: 'SIGSEGV' });
+  // The whole log reads as one hs_err section (its "Signal Handlers:" lines are not a Go head).
+  expect(stack.diagnostics.filter((d) => d.code === 'parse-partial')).toEqual([]);
 }
 
 describe('JNI crash: the real hs_err log', () => {
@@ -172,5 +174,33 @@ describe('Go c-shared library in the JVM: the real go-hs_err log', () => {
       ['java', 'GoCrash.main([Ljava/lang/String;)V'],
       ['jvm', '~StubRoutines::call_stub'],
     ]);
+  });
+});
+
+describe('Go c-shared library in the JVM: Go traceback and hs_err log in one paste', () => {
+  // Two real runs of the same build (build.sh steps 3 and 4): with go 1.19 + JDK 17 one run
+  // prints either the hs_err log (JVM's handler first) or the Go traceback (libjsig
+  // preloaded: Go's handler first), never both; a paste of both is what an engineer has
+  // when the logs of both are collected.
+  const goTraceback = readFileSync(join(JNI, 'captured', 'go-jsig.stderr.txt'), 'utf8');
+
+  it('the crashed JVM thread reads: C fault, the goroutine\'s Go frames, the Java callers', async () => {
+    const stack = (await (await symbolicate(JSON.stringify({ traceback: goTraceback, crash_dump: goHsErr }), 'application/json')).json()) as UnifiedStack;
+    const t = crashed(stack);
+    expect(t.id).toBe('main');
+    expect(t.frames[0]).toMatchObject({ kind: 'native', function: 'c_fault', source: 'dwarf', build_id: goTruth.build_id });
+    const goFrames = t.frames.filter((f) => f.kind === 'go');
+    // The goroutine that was in runtime.cgocall, as Go printed it, in its order.
+    const printed = [...goTraceback.split('goroutine 17 [')[1].matchAll(/^([\w./*()]+?)\(.*\)$/gm)].map((m) => m[1]);
+    expect(goFrames.map((f) => f.function)).toEqual(printed.slice(0, goFrames.length));
+    expect(goFrames.map((f) => f.function)).toEqual(expect.arrayContaining(['runtime.cgocall', 'main._Cfunc_c_fault', 'main.goMiddle', 'main.Java_GoCrash_run']));
+    expect(t.frames.indexOf(goFrames[0])).toBe(1);
+    expect(goFrames.find((f) => f.function === 'main.Java_GoCrash_run')!.java_method).toBe('GoCrash.run(I)I');
+    expect(t.frames.slice(1 + goFrames.length).map((f) => f.function)).toEqual(['GoCrash.run(I)I', 'GoCrash.main([Ljava/lang/String;)V', '~StubRoutines::call_stub']);
+    // Not listed twice; the other goroutines keep their stacks.
+    expect(stack.threads.some((x) => x.id === 'goroutine 17')).toBe(false);
+    expect(stack.threads.some((x) => x.id === 'goroutine 2')).toBe(true);
+    expect(stack.diagnostics.some((d) => d.code === 'go-frames-spliced')).toBe(true);
+    expect(stack.diagnostics.filter((d) => d.code === 'parse-partial')).toEqual([]);
   });
 });
