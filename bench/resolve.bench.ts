@@ -23,17 +23,28 @@ function resolveStage(): { resolver: FrameResolver; pool: LlvmSymbolizerPool } {
   return { resolver: new FrameResolver(new LlvmSymbolizerResolver(pool), new Demangler()), pool };
 }
 
+/**
+ * As the pipeline calls it: one resolveMany per job (64 frames), WORKER_CONCURRENCY-like
+ * lanes of jobs so `window` queries are in flight at once.
+ */
 async function resolveAll(r: FrameResolver, mod: BenchModule, addrs: bigint[], window: number): Promise<{ ms: number; out: (ResolvedSymbol | undefined)[] }> {
+  const JOB = 64;
   const out: (ResolvedSymbol | undefined)[] = new Array(addrs.length);
   let next = 0;
   const t0 = nowMs();
   const lane = async () => {
     while (next < addrs.length) {
-      const i = next++;
-      out[i] = await r.resolve(mod.buildId, mod.path, addrs[i]);
+      const start = next;
+      next = Math.min(addrs.length, next + JOB);
+      const batch = addrs.slice(start, next).map((address) => ({ buildId: mod.buildId, objectPath: mod.path, address }));
+      const answers = await r.resolveMany(batch);
+      answers.forEach((a, i) => {
+        if (a.error) throw a.error;
+        out[start + i] = a.symbol;
+      });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(window, addrs.length) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(Math.ceil(window / JOB), Math.ceil(addrs.length / JOB))) }, lane));
   return { ms: nowMs() - t0, out };
 }
 

@@ -30,8 +30,9 @@ export class SymbolicateController {
     operationId: 'symbolicate',
     summary: 'Symbolicate a crash: Go traceback + /proc/PID/maps in, one unified stack out',
     description:
-      'Send the crash as JSON ({traceback, maps, modules?}), as multipart/form-data with the same field names ' +
-      '(text fields or files), or as text/plain: one paste holding the Go traceback and the maps one after the ' +
+      'Send the crash as JSON ({traceback, maps, crash_dump?, modules?}; crash_dump: an hs_err log or tombstone, alone or ' +
+      'beside the Go traceback), as multipart/form-data with the same field names ' +
+      '(text fields or files), or as text/plain: one paste holding the Go traceback (or hs_err log, tombstone) and the maps one after the ' +
       'other (sections are found by their shape). The job runs on a worker; with ?wait=N the answer is the result ' +
       'if it is ready within N seconds, else 202 with Location: /v1/jobs/ID. Send Accept: text/plain for the ' +
       'readable rendering. Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
@@ -117,15 +118,18 @@ export class SymbolicateController {
       throw new SymbridgeError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${type || '(none)'}": send application/json, multipart/form-data or text/plain`);
     }
     const dto = await validateDto(SymbolicateRequestDto, plain, 'symbolicate request');
-    if (!dto.traceback?.trim()) {
-      throw new SymbridgeError('INPUT_EMPTY', 'traceback is missing or empty: send the Go traceback text (the stderr of the crash)', {
-        field: 'traceback',
-      });
+    if (!dto.traceback?.trim() && !dto.crash_dump?.trim()) {
+      throw new SymbridgeError(
+        'INPUT_EMPTY',
+        'traceback is missing or empty: send the Go traceback text (the stderr of the crash), or crash_dump (an hs_err log or tombstone)',
+        { field: 'traceback' },
+      );
     }
     return {
       v: 1,
-      traceback: dto.traceback,
+      traceback: dto.traceback?.trim() ? dto.traceback : undefined,
       maps: dto.maps,
+      crash_dump: dto.crash_dump?.trim() ? dto.crash_dump : undefined,
       modules: dto.modules?.map((m) => ({ path: m.path, build_id: m.build_id.toLowerCase() })),
       received_at,
     };

@@ -12,6 +12,7 @@ export interface SymbolicateJobV1 {
   traceback?: string;
   maps?: string;
   paste?: string;
+  crash_dump?: string;
   modules?: ModuleHint[];
   received_at: string;
 }

@@ -44,11 +44,7 @@ export function mergeGoStack(
   resolved: Map<RawFrame, ResolvedFrame>,
   crashed: GoroutineTrace | undefined,
 ): MergedThread[] {
-  const asResolved = (f: RawFrame): ResolvedFrame =>
-    resolved.get(f) ??
-    (f.kind === 'go' && f.function
-      ? { raw: f, symbol: { function: f.function, file: f.file, line: f.line, inlined: [], source: 'go-traceback' } }
-      : { raw: f, reason: 'not resolved' });
+  const asResolved = (f: RawFrame) => resolvedOrInput(f, resolved);
   const threads = report.goroutines.map((g) => {
     const frames = g.frames.map(asResolved);
     const isCrashed = g === crashed;
@@ -62,11 +58,24 @@ export function mergeGoStack(
       frames,
     };
   });
-  // hs_err / tombstone threads keep the frames the input named (module-relative frames are
-  // placed by normalize, not here).
-  for (const t of report.threads ?? []) {
-    threads.push({ id: t.name ?? `tid ${t.tid ?? '?'}`, state: t.state, crashed: t.crashed === true, frames: t.frames.map(asResolved) });
+  return threads;
+}
+
+/**
+ * The frame as resolve left it, else what the input named: Go frames by the runtime,
+ * Java and VM-stub frames by the JVM (never looked up: there is no file to look in).
+ */
+export function resolvedOrInput(f: RawFrame, resolved: Map<RawFrame, ResolvedFrame>): ResolvedFrame {
+  const r = resolved.get(f);
+  if (r) return r;
+  if (f.kind === 'go' && f.function) {
+    return { raw: f, symbol: { function: f.function, file: f.file, line: f.line, inlined: [], source: 'go-traceback' } };
   }
-  // The crashed thread first: it is what the reader came for; the rest keep input order.
+  if ((f.kind === 'java' || f.kind === 'jvm') && f.function) return { raw: f, symbol: { function: f.function, inlined: [], source: 'jvm' } };
+  return { raw: f, reason: 'not resolved' };
+}
+
+/** The crashed thread first: it is what the reader came for; the rest keep input order. */
+export function crashedFirst(threads: MergedThread[]): MergedThread[] {
   return [...threads.filter((t) => t.crashed), ...threads.filter((t) => !t.crashed)];
 }

@@ -31,6 +31,11 @@ export interface RawFrame {
    */
   module?: string;
   moduleOffset?: Address;
+  /**
+   * What moduleOffset is relative to (normalize/module-relative.ts): hs_err's is the
+   * load base, a tombstone's the ELF vaddr. Set by the parser that read the frame.
+   */
+  moduleOffsetBase?: 'load-base' | 'elf-vaddr';
   buildId?: string;
   /** hs_err frame type letter (C, j, J, V, v, A) as printed. */
   frameType?: string;
@@ -44,6 +49,8 @@ export interface ThreadTrace {
   tid?: number;
   state: string;
   crashed?: boolean;
+  /** Which producer printed it (merge treats hs_err and tombstone threads apart). */
+  format?: 'hs-err' | 'tombstone';
   inputLine: number;
   frames: RawFrame[];
 }

@@ -23,6 +23,10 @@ export interface ResolvedFrame {
   buildId?: string;
   elfVaddr?: bigint;
   lookupAddress?: bigint;
+  /** 1 was subtracted from elfVaddr (normalize's lookupFor). */
+  subtractedOne?: boolean;
+  /** Set by merge for JNI native methods: `pkg.Cls.m(sig)`. */
+  javaMethod?: string;
   symbol?: ResolvedSymbol;
   /** Why there is no symbol, in words (design: a missing symbol is a value, not an error). */
   reason?: string;

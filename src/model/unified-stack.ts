@@ -32,6 +32,16 @@ export interface UnifiedFrame {
   address_kind: AddressKind;
   /** The ELF virtual address handed to the symbolizer (pc rebased, minus 1 for return addresses). */
   lookup_address?: string;
+  /** 1 was subtracted from module_offset to get lookup_address (a return address: the call site). */
+  lookup_adjusted?: boolean;
+  /** hs_err / tombstone frames: the name as the input printed it, with its offset (`jni_inner+0x13`, `sym+19`). */
+  input_function?: string;
+  /** hs_err frame type letter as printed: C native, j interpreted, J compiled, V/v VM. */
+  frame_type?: string;
+  /** The module-relative offset as the input printed it (hs_err: from the load base; tombstone: ELF-relative). */
+  input_module_offset?: string;
+  /** A JNI native method (`Java_pkg_Cls_m`) as Java names it: `pkg.Cls.m(sig)`. */
+  java_method?: string;
   module?: string;
   build_id?: string;
   /** Offset of the PC in the module's ELF address space (rebased, before any -1). */

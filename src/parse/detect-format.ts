@@ -30,9 +30,12 @@ function opener(text: string): PasteSection['format'] | undefined {
   const t = text.trim();
   if (HS_ERR_START.test(t)) return 'hs-err';
   if (TOMBSTONE_START.test(t)) return 'tombstone';
-  if (GO_START.test(t)) return 'go';
+  // hs_err's "Signal Handlers:" lines (`SIGSEGV: crash_handler in libjvm.so, mask=...`) look like Go's `SIGSEGV: ` head.
+  if (GO_START.test(t) && !HS_ERR_SIGNAL_HANDLER.test(t)) return 'go';
   return undefined;
 }
+
+const HS_ERR_SIGNAL_HANDLER = /^SIG[A-Z0-9]+: .*, mask=[01]+, flags=/;
 
 export function splitPaste(lines: TextLine[]): PasteSections {
   const sections: PasteSection[] = [];

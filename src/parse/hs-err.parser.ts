@@ -22,7 +22,7 @@ type Section = 'none' | 'registers' | 'native' | 'java' | 'libraries';
 
 export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport {
   const info: HsErrInfo = { javaFrames: [], inputLine: lines[0]?.no ?? 1 };
-  const thread: ThreadTrace = { name: 'current thread', state: 'crashed', crashed: true, inputLine: info.inputLine, frames: [] };
+  const thread: ThreadTrace = { name: 'current thread', state: 'crashed', crashed: true, format: 'hs-err', inputLine: info.inputLine, frames: [] };
   const report: CrashReport = { inCgo: false, goroutines: [], threads: [thread], registers: {}, mappings: [], hsErr: info };
   let section: Section = 'none';
   let problematicNext = false;
@@ -107,8 +107,14 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
     }
   }
 
+  // The first native frame is the problematic one; the header's pc= is its absolute PC.
+  const top = thread.frames[0];
+  const pf = info.problematicFrame;
+  if (top && pf && top.pc === undefined && info.pc !== undefined && top.module === pf.module && top.moduleOffset === pf.moduleOffset) {
+    top.pc = info.pc;
+  }
   // A header-only paste (what the JVM prints on stdout) still names the problematic frame.
-  if (thread.frames.length === 0 && info.problematicFrame) thread.frames.push(info.problematicFrame);
+  if (thread.frames.length === 0 && info.problematicFrame) thread.frames.push({ ...info.problematicFrame, pc: info.problematicFrame.pc ?? info.pc });
   if (thread.frames.length === 0 && info.javaFrames.length > 0) thread.frames.push(...info.javaFrames);
   if (info.signal === undefined && thread.frames.length === 0) {
     const first = lines.find((l) => l.text.trim() !== '');
@@ -134,6 +140,7 @@ export function parseFrame(text: string, line: TextLine, field: string): RawFram
   if ((mm = MODULE_FRAME.exec(rest))) {
     frame.module = mm[1];
     frame.moduleOffset = hex(mm[2], line, field);
+    frame.moduleOffsetBase = 'load-base'; // pc - dladdr's dli_fbase (module-relative.ts)
     if (mm[3]) symbol(frame, mm[3], line, field);
   } else if (/^0x[0-9a-f]+$/i.test(rest)) {
     frame.pc = hex(rest, line, field);
@@ -143,6 +150,9 @@ export function parseFrame(text: string, line: TextLine, field: string): RawFram
     if (pc) frame.pc = hex(pc[1], line, field);
     const name = rest.replace(/^\d+\s+(?:C[12]\s+|c[12]\s+|JVMCI\s+)?/, '').replace(/\s+\(\d+ bytes\).*$/, '').replace(/\s+@.*$/, '');
     frame.function = name.replace(/\+\d+$/, '').replace(/^\S*\s+(?=\S+\()/, '');
+    // `+85` of an interpreted frame: the bytecode index in the method.
+    const bci = /\+(\d+)$/.exec(name);
+    if (bci) frame.entryOffset = BigInt(bci[1]);
   } else {
     symbol(frame, rest, line, field);
   }

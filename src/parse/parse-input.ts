@@ -14,6 +14,8 @@ export interface CrashInput {
   maps?: string;
   /** A single paste holding everything; its sections are detected. */
   paste?: string;
+  /** Another crash text (an hs_err log, a tombstone), e.g. the JVM's report of the crash the Go traceback also shows. */
+  crash_dump?: string;
 }
 
 export interface ParsedInput {
@@ -27,15 +29,25 @@ export interface ParsedInput {
 /** parse stage entry point: text -> CrashReport with mappings. */
 export function parseInput(input: CrashInput): ParsedInput {
   if (input.paste !== undefined) return parseText(input.paste, 'paste', undefined);
-  if (!input.traceback || input.traceback.trim() === '') {
-    throw new SymbridgeError('INPUT_EMPTY', 'traceback is empty: send the Go traceback text (stderr of the crash)', {
+  const hasTraceback = !!input.traceback && input.traceback.trim() !== '';
+  const hasDump = !!input.crash_dump && input.crash_dump.trim() !== '';
+  if (!hasTraceback && !hasDump) {
+    throw new SymbridgeError('INPUT_EMPTY', 'traceback is empty: send the Go traceback text (stderr of the crash) or crash_dump (an hs_err log or tombstone)', {
       field: 'traceback',
     });
   }
   // A traceback field may still carry the maps (or an hs_err / tombstone) after it.
-  const parsed = parseText(input.traceback, 'traceback', input.maps);
-  parsed.detection = parsed.detection.map((r) => `traceback ${r}`);
-  return parsed;
+  const parsed = hasTraceback ? parseText(input.traceback!, 'traceback', input.maps) : undefined;
+  if (parsed) parsed.detection = parsed.detection.map((r) => `traceback ${r}`);
+  if (!hasDump) return parsed!;
+  const dump = parseText(input.crash_dump!, 'crash_dump', parsed ? undefined : input.maps);
+  dump.detection = dump.detection.map((r) => `crash_dump ${r}`);
+  if (!parsed) return dump;
+  // Both texts of one crash (a Go c-shared library in a JVM): one report, the traceback's parts first.
+  merge(parsed.report, dump.report);
+  parsed.report.formats!.push(...(dump.report.formats ?? []));
+  parsed.report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return { report: parsed.report, detection: [...parsed.detection, ...dump.detection], warnings: [...parsed.warnings, ...dump.warnings] };
 }
 
 function parseText(text: string, field: string, mapsText: string | undefined): ParsedInput {

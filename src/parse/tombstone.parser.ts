@@ -32,7 +32,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   let current: ThreadTrace | undefined;
   let inMemoryMap = false;
   const newThread = (line: TextLine, tid?: number, name?: string) => {
-    current = { name: name ? `tid ${tid} "${name}"` : `tid ${tid ?? '?'}`, tid, state: 'crashed', inputLine: line.no, frames: [] };
+    current = { name: name ? `tid ${tid} "${name}"` : `tid ${tid ?? '?'}`, tid, state: 'crashed', format: 'tombstone', inputLine: line.no, frames: [] };
     current.crashed = threads.length === 0;
     if (!current.crashed) current.state = 'running';
     threads.push(current);
@@ -115,7 +115,8 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
 
 function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
   let rest = m[3].trim();
-  const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hex(m[2], line, field), inputLine: line.no };
+  // libunwindstack prints the ELF-relative pc: already an ELF vaddr (module-relative.ts).
+  const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hex(m[2], line, field), moduleOffsetBase: 'elf-vaddr', inputLine: line.no };
   const build = /\s*\(BuildId: ([0-9a-f]+)\)$/i.exec(rest);
   if (build) {
     f.buildId = build[1].toLowerCase();

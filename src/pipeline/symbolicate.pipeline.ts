@@ -1,7 +1,9 @@
 import { RawFrame } from '../model/crash-report';
 import { ResolvedFrame } from '../model/resolved-frame';
 import { Diagnostic, UnifiedStack } from '../model/unified-stack';
-import { crashedGoroutine, faultIsNative, mergeGoStack } from '../merge/cgo.merger';
+import { crashedFirst, crashedGoroutine, faultIsNative, mergeGoStack } from '../merge/cgo.merger';
+import { mergeJvmThreads } from '../merge/jni.merger';
+import { mergeTombstoneThreads } from '../merge/tombstone.merger';
 import { findMapping } from '../normalize/find-mapping';
 import { ModuleHint, ModuleIdentifier } from '../normalize/module-identity';
 import { normalizeFrames } from '../normalize/normalizer';
@@ -12,6 +14,12 @@ import { SymbolStore } from '../symbol-store/symbol-store.service';
 
 export interface SymbolicateRequest extends CrashInput {
   modules?: ModuleHint[];
+}
+
+/** Frames of hs_err / tombstone threads that name a place in a file: a module offset or an absolute PC. */
+function placeable(f: RawFrame): boolean {
+  if (f.kind !== 'native' && f.kind !== 'jvm' && f.kind !== 'unknown') return false;
+  return (f.module !== undefined && f.moduleOffset !== undefined) || f.pc !== undefined;
 }
 
 export type Progress = (stage: 'parse' | 'normalize' | 'resolve' | 'merge' | 'render', done: number, total: number) => void;
@@ -44,9 +52,13 @@ export class SymbolicatePipeline {
         ? { kind: 'native', pc: report.fault.pc, addressKind: 'exact', inputLine: report.fault.inputLine }
         : undefined;
     const crashed = crashedGoroutine(report, native);
+    // hs_err and tombstone threads: their native frames (and VM frames in a library) too,
+    // module-relative ones placed by their module, absolute ones through the input's maps.
+    const threadFrames = (report.threads ?? []).flatMap((t) => t.frames.filter(placeable));
     const nativeFrames = [
       ...(faultFrame ? [faultFrame] : []),
       ...report.goroutines.flatMap((g) => g.frames.filter((f) => f.kind === 'native')),
+      ...threadFrames,
     ];
     if (report.fault && !native) {
       diagnostics.push({
@@ -65,44 +77,51 @@ export class SymbolicatePipeline {
     const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(nativeFrames, report.mappings, request.modules ?? [], identifier);
     diagnostics.push(...moduleDiagnostics);
 
-    const resolved = new Map<RawFrame, ResolvedFrame>();
-    let done = 0;
-    await Promise.all(
-      pcs.map(async (n) => {
-        const base: ResolvedFrame = {
-          raw: n.frame,
-          module: n.module,
-          buildId: n.buildId,
-          elfVaddr: n.elfVaddr,
-          lookupAddress: n.lookupAddress,
-          reason: n.reason,
-        };
-        if (n.symbolFile && n.lookupAddress !== undefined && n.buildId) {
-          try {
-            base.symbol = await this.resolver.resolve(n.buildId, n.symbolFile, n.lookupAddress);
-            if (!base.symbol) base.reason = `no symbol covers 0x${n.lookupAddress.toString(16)} in build-id ${n.buildId}`;
-          } catch (err) {
-            base.reason = `symbolizer failed: ${(err as Error).message}`;
-          }
-        }
-        resolved.set(n.frame, base);
-        progress('resolve', ++done, pcs.length);
-      }),
+    // One batch for the whole job: frames already in the worker's cache are answered
+    // without a round trip; only the rest wait on a module load or a symbolizer.
+    progress('resolve', 0, pcs.length);
+    const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId);
+    const answers = await this.resolver.resolveMany(
+      lookups.map((n) => ({ buildId: n.buildId!, objectPath: n.symbolFile!, address: n.lookupAddress! })),
     );
+    const answerOf = new Map(lookups.map((n, i) => [n, answers[i]]));
+    const resolved = new Map<RawFrame, ResolvedFrame>();
     for (const n of pcs) {
-      const r = resolved.get(n.frame)!;
+      const r: ResolvedFrame = {
+        raw: n.frame,
+        module: n.module,
+        buildId: n.buildId,
+        elfVaddr: n.elfVaddr,
+        lookupAddress: n.lookupAddress,
+        subtractedOne: n.subtractedOne,
+        reason: n.reason,
+      };
+      const a = answerOf.get(n);
+      if (a?.error) r.reason = `symbolizer failed: ${a.error.message}`;
+      else if (a) {
+        r.symbol = a.symbol;
+        if (!a.symbol) r.reason = `no symbol covers 0x${n.lookupAddress!.toString(16)} in build-id ${n.buildId}`;
+      }
+      resolved.set(n.frame, r);
       if (!r.symbol) {
+        const where = n.frame.pc !== undefined ? `PC 0x${n.frame.pc.toString(16)}` : `${n.frame.module ?? '?'}+0x${n.frame.moduleOffset?.toString(16) ?? '?'}`;
         diagnostics.push({
-          level: 'warning',
+          // A frame the input already named (hs_err, tombstone) keeps that name: less to worry about.
+          level: n.frame.function ? 'info' : 'warning',
           code: 'frame-unresolved',
-          message: `PC 0x${n.frame.pc?.toString(16) ?? '?'}${n.module ? ` in ${n.module}` : ''}: ${r.reason}`,
+          message: `${where}${n.module && n.frame.pc !== undefined ? ` in ${n.module}` : ''}${n.frame.function ? ` (${n.frame.function} in the input)` : ''}: ${r.reason}`,
           input_line: n.frame.inputLine,
         });
       }
     }
+    progress('resolve', pcs.length, pcs.length);
 
     progress('merge', 0, 1);
-    const threads = mergeGoStack(report, faultFrame, resolved, crashed);
+    const goThreads = mergeGoStack(report, faultFrame, resolved, crashed);
+    const hsErrThreads = (report.threads ?? []).filter((t) => t.format !== 'tombstone');
+    const { jvm, spliced } = mergeJvmThreads(report, hsErrThreads, resolved, report.hsErr ? goThreads : [], diagnostics);
+    const tombstone = mergeTombstoneThreads((report.threads ?? []).filter((t) => t.format === 'tombstone'), resolved);
+    const threads = crashedFirst([...goThreads.filter((g) => g !== spliced), ...jvm, ...tombstone]);
     progress('render', 0, 1);
     return renderJson(report, threads, modules, diagnostics);
   }

@@ -1,5 +1,5 @@
 import { toHex } from '../model/address';
-import { CrashReport } from '../model/crash-report';
+import { CrashReport, RawFrame } from '../model/crash-report';
 import { ResolvedFrame } from '../model/resolved-frame';
 import { Diagnostic, ModuleReport, UnifiedFrame, UnifiedStack } from '../model/unified-stack';
 import { MergedThread } from '../merge/cgo.merger';
@@ -44,11 +44,26 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     pc: f.raw.pc !== undefined ? toHex(f.raw.pc) : undefined,
     address_kind: f.raw.addressKind,
     lookup_address: f.lookupAddress !== undefined ? toHex(f.lookupAddress) : undefined,
-    module: f.module,
+    lookup_adjusted: f.lookupAddress !== undefined ? f.subtractedOne === true : undefined,
+    java_method: f.javaMethod,
+    frame_type: f.raw.frameType,
+    input_function: inputFunction(f.raw),
+    input_module_offset: f.raw.moduleOffset !== undefined ? toHex(f.raw.moduleOffset) : undefined,
+    module: f.module ?? f.raw.module,
     build_id: f.buildId,
     module_offset: f.elfVaddr !== undefined ? toHex(f.elfVaddr) : undefined,
     source: sym?.source ?? 'unresolved',
-    reason: sym ? undefined : f.reason,
+    // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
+    reason: sym && sym.source !== 'jvm' ? undefined : f.reason,
     input_line: f.raw.inputLine,
   };
+}
+
+/** hs_err `jni_inner+0x13` (hex), `Crash.main(..)V+23` (bytecode index), tombstone `jni_inner+19` (decimal): the name as the JVM or debuggerd printed it. */
+function inputFunction(raw: RawFrame): string | undefined {
+  if (!raw.function || (raw.frameType === undefined && raw.moduleOffsetBase === undefined)) return undefined;
+  if (raw.entryOffset === undefined) return raw.function;
+  // Tombstones print the offset and hs_err the bytecode index of a Java frame in decimal.
+  const decimal = raw.moduleOffsetBase === 'elf-vaddr' || raw.kind === 'java';
+  return `${raw.function}+${decimal ? raw.entryOffset.toString(10) : toHex(raw.entryOffset)}`;
 }

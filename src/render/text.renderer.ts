@@ -18,7 +18,7 @@ export function renderText(stack: UnifiedStack): string {
   for (const t of stack.threads) {
     if (out.length > 0) out.push('');
     out.push(t.id === t.state ? `${t.id}:` : `${t.id} [${t.state}]${t.crashed ? ' (crashed)' : ''}:`);
-    for (const f of t.frames) out.push(...renderFrameLines(f));
+    t.frames.forEach((f, i) => out.push(...renderFrameLines(f, i)));
   }
   const missing = stack.modules.filter((m) => m.status !== 'found' && m.status !== 'unused');
   if (missing.length > 0 || stack.diagnostics.length > 0) {
@@ -28,12 +28,15 @@ export function renderText(stack: UnifiedStack): string {
   return `${out.join('\n')}\n`;
 }
 
-function renderFrameLines(f: UnifiedFrame): string[] {
-  const where = (file?: string, line?: number, column?: number) =>
-    file ? `${file}${line ? `:${line}` : ''}${column ? `:${column}` : ''}` : undefined;
+const where = (file?: string, line?: number, column?: number) =>
+  file ? `${file}${line ? `:${line}` : ''}${column ? `:${column}` : ''}` : undefined;
+
+function renderFrameLines(f: UnifiedFrame, index: number): string[] {
   if (f.kind === 'go' && f.source === 'go-traceback') {
     return [`${f.function ?? '??'}${f.args ?? '(...)'}`, `\t${where(f.file, f.line) ?? '??'}${f.pc ? ` pc=${f.pc}` : ''}`];
   }
+  if (f.frame_type !== undefined) return completed(f, hsErrLine(f));
+  if (f.input_module_offset !== undefined && f.kind === 'native') return completed(f, tombstoneLine(f, index));
   // A completed native line: `function (file:line)`, the frames inlined at its pc indented above it
   // (innermost first, as a stack reads), then where it came from.
   const lines = f.inlined.map((i) => `    ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
@@ -43,4 +46,34 @@ function renderFrameLines(f: UnifiedFrame): string[] {
   const module = f.module ? `${basename(f.module)}${f.module_offset ? `+${f.module_offset}` : ''} ` : '';
   lines.push(`\t${f.kind} ${module}pc=${f.pc ?? '?'} (${f.source})`);
   return lines;
+}
+
+/**
+ * An hs_err or tombstone line as the input printed it, then ` -> function (file:line)`
+ * when we know more than it said; inlined frames indented above it (innermost first).
+ * Java and VM frames are the JVM's own words, unchanged.
+ */
+function completed(f: UnifiedFrame, original: string): string[] {
+  const jni = f.java_method ? `  [${f.java_method}]` : '';
+  if (f.source === 'jvm' || f.source === 'go-traceback') return [`${original}${jni}`];
+  if (f.source === 'unresolved') return [`${original}  -> ?? (${f.reason ?? 'unresolved'})${jni}`];
+  const lines = f.inlined.map((i) => `      ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
+  const name = `${f.function ?? '??'}${f.function_offset ? `+${f.function_offset}` : ''}`;
+  const loc = where(f.file, f.line, f.column);
+  lines.push(`${original}  -> ${name}${loc ? ` (${loc})` : ''}${jni}`);
+  return lines;
+}
+
+/** `C  [libjnicrash.so+0x1153]  jni_inner+0x13`, `j  Crash.run(I)I+0`, `v  ~StubRoutines::call_stub`. */
+function hsErrLine(f: UnifiedFrame): string {
+  const input = f.input_function ?? (f.source === 'jvm' ? f.function : undefined);
+  const place = f.input_module_offset && f.module ? `[${basename(f.module)}+${f.input_module_offset}]` : f.pc && f.kind !== 'java' ? f.pc : undefined;
+  return [`${f.frame_type}  ${place ?? ''}`.trimEnd(), input].filter((p) => p).join('  ');
+}
+
+/** `#01 pc 000000000000116a  /data/app/lib/arm64/libfoo.so (sym+12) (BuildId: ..)`. */
+function tombstoneLine(f: UnifiedFrame, index: number): string {
+  const off = BigInt(f.input_module_offset!).toString(16).padStart(16, '0');
+  const input = f.input_function ? ` (${f.input_function})` : '';
+  return `#${String(index).padStart(2, '0')} pc ${off}  ${f.module ?? '<unknown>'}${input}${f.build_id ? ` (BuildId: ${f.build_id})` : ''}`;
 }

@@ -3,16 +3,32 @@ import { Demangler } from './demangler';
 import { LlvmSymbolizerResolver } from './llvm-symbolizer.resolver';
 import { LruCache } from './lru-cache';
 import { loadModuleSymbols, ModuleSymbols } from './module-symbols';
+import { SymbolCache } from './symbol-cache';
 import { resolveWithoutDwarf } from './symtab.resolver';
+
+export interface ResolveQuery {
+  buildId: string;
+  /** The stored file to read (the object is part of the key: a debug file uploaded later replaces a stripped one's answers). */
+  objectPath: string;
+  address: bigint;
+}
+
+/** One answer of a batch: a symbol, none (`symbol` undefined), or why the lookup failed. */
+export interface ResolveAnswer {
+  symbol?: ResolvedSymbol;
+  error?: Error;
+}
 
 /**
  * resolve stage entry: (build-id, lookup address) -> symbol. DWARF goes to the
  * llvm-symbolizer pool; files without DWARF are searched in-process (Go pclntab,
  * .symtab, .dynsym). Answers are cached per worker, so a crash seen again costs a
- * lookup, not a subprocess round trip; a miss (`null`) is cached too.
+ * lookup, not a subprocess round trip; a miss (`null`) is cached too. A job hands
+ * all its frames at once (resolveMany): cached ones are answered synchronously, and
+ * only the rest wait on a module load or a symbolizer.
  */
 export class FrameResolver {
-  private readonly cache: LruCache<string, ResolvedSymbol | null>;
+  private readonly cache: SymbolCache<ResolvedSymbol | null>;
   private readonly modules = new LruCache<string, Promise<ModuleSymbols>>(64);
 
   constructor(
@@ -20,20 +36,34 @@ export class FrameResolver {
     private readonly demangler: Demangler,
     cacheEntries = 100_000,
   ) {
-    this.cache = new LruCache(cacheEntries);
+    this.cache = new SymbolCache(cacheEntries);
   }
 
   async resolve(buildId: string, objectPath: string, lookupAddress: bigint): Promise<ResolvedSymbol | undefined> {
-    // The object is part of the key: a debug file uploaded later replaces a stripped one's answers.
-    const key = `${buildId}:${objectPath}:${lookupAddress.toString(16)}`;
-    const cached = this.cache.get(key);
+    const cached = this.cache.get(buildId, objectPath, lookupAddress);
     if (cached !== undefined) return cached ?? undefined;
-    const mod = await this.module(buildId, objectPath);
-    const symbol = mod.hasDwarf
-      ? await this.llvm.resolve(objectPath, lookupAddress)
-      : await resolveWithoutDwarf(mod, lookupAddress, this.demangler);
-    this.cache.set(key, symbol ?? null);
-    return symbol;
+    return this.lookup(buildId, objectPath, lookupAddress);
+  }
+
+  /** Answers in query order; one failed lookup fails only its own answer. */
+  resolveMany(queries: readonly ResolveQuery[]): Promise<ResolveAnswer[]> {
+    const answers: ResolveAnswer[] = new Array(queries.length);
+    let pending: Promise<void>[] | undefined;
+    for (let i = 0; i < queries.length; i++) {
+      const q = queries[i];
+      const cached = this.cache.get(q.buildId, q.objectPath, q.address);
+      if (cached !== undefined) {
+        answers[i] = cached === null ? {} : { symbol: cached };
+        continue;
+      }
+      (pending ??= []).push(
+        this.lookup(q.buildId, q.objectPath, q.address).then(
+          (symbol) => void (answers[i] = { symbol }),
+          (error: Error) => void (answers[i] = { error }),
+        ),
+      );
+    }
+    return pending ? Promise.all(pending).then(() => answers) : Promise.resolve(answers);
   }
 
   cacheStats(): { hits: number; misses: number; size: number } {
@@ -42,6 +72,13 @@ export class FrameResolver {
 
   close(): void {
     this.demangler.close();
+  }
+
+  private async lookup(buildId: string, objectPath: string, address: bigint): Promise<ResolvedSymbol | undefined> {
+    const mod = await this.module(buildId, objectPath);
+    const symbol = mod.hasDwarf ? await this.llvm.resolve(objectPath, address) : await resolveWithoutDwarf(mod, address, this.demangler);
+    this.cache.set(buildId, objectPath, address, symbol ?? null);
+    return symbol;
   }
 
   private module(buildId: string, path: string): Promise<ModuleSymbols> {

@@ -21,6 +21,14 @@ export class FrameDto {
   @ApiPropertyOptional({ description: 'PC as the input gave it (hex)' }) pc?: string;
   @ApiProperty({ enum: ['exact', 'return', 'adjusted'], description: 'return: looked up at PC-1 (call site)' }) address_kind!: string;
   @ApiPropertyOptional({ description: 'ELF virtual address handed to the symbolizer (hex)' }) lookup_address?: string;
+  @ApiPropertyOptional({ description: 'Whether 1 was subtracted from module_offset to get lookup_address (a return address: the call site)' })
+  lookup_adjusted?: boolean;
+  @ApiPropertyOptional({ description: 'JNI native method (Java_pkg_Cls_m) as Java names it', example: 'pkg.Cls.m(I)I' }) java_method?: string;
+  @ApiPropertyOptional({ description: 'hs_err / tombstone frames: the name as the input printed it, with its offset', example: 'jni_inner+0x13' })
+  input_function?: string;
+  @ApiPropertyOptional({ description: 'hs_err frame type letter as printed (C native, j interpreted, J compiled, V/v VM)' }) frame_type?: string;
+  @ApiPropertyOptional({ description: 'Module-relative offset as the input printed it (hs_err: from the load base; tombstone: ELF-relative), hex' })
+  input_module_offset?: string;
   @ApiPropertyOptional() module?: string;
   @ApiPropertyOptional() build_id?: string;
   @ApiPropertyOptional({ description: 'Rebased ELF virtual address of the PC (hex)' }) module_offset?: string;

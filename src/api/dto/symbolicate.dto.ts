@@ -17,7 +17,7 @@ export class ModuleHintDto {
 export class SymbolicateOptionsDto {}
 
 export class SymbolicateRequestDto {
-  @ApiPropertyOptional({ description: 'Go traceback text (stderr of the crash). May also hold the maps after it.' })
+  @ApiPropertyOptional({ description: 'Go traceback text (stderr of the crash). May also hold the maps after it. Required unless crash_dump is given.' })
   @IsOptional()
   @IsString()
   traceback?: string;
@@ -27,7 +27,7 @@ export class SymbolicateRequestDto {
   @IsString()
   maps?: string;
 
-  @ApiPropertyOptional({ description: 'Another crash dump (hs_err log, tombstone); accepted and reported, parsed in a later version' })
+  @ApiPropertyOptional({ description: 'Another crash dump: a JVM hs_err log or an Android tombstone (alone, or beside the Go traceback of the same crash)' })
   @IsOptional()
   @IsString()
   crash_dump?: string;
