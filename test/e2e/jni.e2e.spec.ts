@@ -8,7 +8,8 @@ import { startService, TestService, upload } from '../support/service';
  * The JNI fixture end to end (test/fixtures/jni-crash): the REAL hs_err log of
  * Java -> JNI -> three native frames goes in over HTTP, through Redis and the worker;
  * every native frame of libjnicrash.so comes back named exactly as llvm-symbolizer
- * names the address gdb confirmed on the live JVM (captured/groundtruth.json), the
+ * names the address gdb confirmed on the live JVM (captured/groundtruth.json), with
+ * the inlined chain both gave (the fault is in jni_load, inlined into jni_inner), the
  * Java and VM frames keep their kind and the JVM's names, and the JNI entry point is
  * also named as Java names it.
  */
@@ -29,6 +30,7 @@ interface JniTruth {
     address_kind: 'exact' | 'return';
     module_vaddr: string;
     lookup_address: string;
+    gdb_frames: Array<{ function: string; file: string; line: number }>;
     llvm_symbolizer: Array<{ Symbol: Sym[] }>;
   }>;
 }
@@ -74,6 +76,21 @@ function expectLikeSymbolizer(f: UnifiedFrame, symbols: Sym[]): void {
   );
 }
 
+/** The same frame as gdb saw it on the live JVM: its backtrace entries for this pc, innermost first. */
+function expectLikeGdb(f: UnifiedFrame, gdb: JniTruth['frames'][number]['gdb_frames']): void {
+  const chain = [...f.inlined, f];
+  expect(chain.map((x) => [x.function, x.line])).toEqual(gdb.map((g) => [g.function, g.line]));
+  chain.forEach((x, i) => expect(x.file?.endsWith(`/${gdb[i].file}`)).toBe(true));
+}
+
+it('the recorded ground truth has an inlined chain at the fault pc (the fixture is what this test is about)', () => {
+  const fault = truth.frames[0];
+  expect(fault.llvm_symbolizer[0].Symbol.length).toBeGreaterThanOrEqual(2);
+  expect(fault.gdb_frames.length).toBe(fault.llvm_symbolizer[0].Symbol.length);
+  // hs_err names the physical function only: the outermost of the chain.
+  for (const f of truth.frames) expect(f.llvm_symbolizer[0].Symbol.at(-1)!.FunctionName).toBe(f.hs_err_function);
+});
+
 function expectJniStack(stack: UnifiedStack): void {
   const t = crashed(stack);
   expect(t.id).toBe('main');
@@ -95,7 +112,9 @@ function expectJniStack(stack: UnifiedStack): void {
       input_function: `${want.hs_err_function}+${want.hs_err_function_offset}`,
     });
     expectLikeSymbolizer(f, want.llvm_symbolizer[0].Symbol);
+    expectLikeGdb(f, want.gdb_frames);
   });
+  expect(native[0].inlined.length).toBeGreaterThan(0);
   // The problematic frame carries the header's absolute pc, which gdb saw on the live JVM
   // at another address (ASLR) but the same offset from the module base.
   expect(native[0].pc).toBe(/at pc=(0x[0-9a-f]+)/.exec(hsErr)![1].replace(/^0x0+/, '0x'));
@@ -141,13 +160,18 @@ describe('JNI crash: the real hs_err log', () => {
     const original = hsErr.split('\n');
     const printed = original.slice(original.findIndex((l) => l.startsWith('Native frames:')) + 1);
     const loc = (s: Sym) => `${s.FileName}:${s.Line}:${s.Column}`;
-    const want = truth.frames.map((f, i) => {
+    const want = truth.frames.flatMap((f, i) => {
       const s = f.llvm_symbolizer[0].Symbol;
       const p = s[s.length - 1];
-      // The line of the log, unchanged, then what it is.
-      return `${printed[i]}  -> ${p.FunctionName} (${loc(p)})${i === 2 ? '  [Crash.run(I)I]' : ''}`;
+      // The frames inlined at its pc, innermost first, indented above it; then the line of
+      // the log, unchanged, and what it is.
+      return [
+        ...s.slice(0, -1).map((x) => `      ${x.FunctionName} (${loc(x)})  [inlined]`),
+        `${printed[i]}  -> ${p.FunctionName} (${loc(p)})${i === 2 ? '  [Crash.run(I)I]' : ''}`,
+      ];
     });
-    expect(lines.slice(start + 1, start + 7)).toEqual([...want, printed[3], printed[4], printed[5]]);
+    expect(want.length).toBeGreaterThan(truth.frames.length);
+    expect(lines.slice(start + 1, start + 1 + want.length + 3)).toEqual([...want, printed[3], printed[4], printed[5]]);
   });
 });
 

@@ -20,11 +20,18 @@ import { startService, TestService, upload } from '../support/service';
 const JNI = join(FIXTURES, 'jni-crash');
 const truth = JSON.parse(readFileSync(join(JNI, 'captured', 'groundtruth.json'), 'utf8')) as {
   build_id: string;
-  frames: Array<{ lookup_address: string; llvm_symbolizer: Array<{ Symbol: Array<{ FunctionName: string; FileName: string; Line: number; Column: number }> }> }>;
+  frames: Array<{ lookup_address: string; hs_err_function: string; llvm_symbolizer: Array<{ Symbol: Array<{ FunctionName: string; FileName: string; Line: number; Column: number; StartAddress: string }> }> }>;
 };
 const corpus = readFileSync(join(FIXTURES, 'corpus', 'tombstone', 'backtrace43-android-buildid.txt'), 'utf8');
 const APP_LIB = '/data/app/~~3kYt9Vw==/com.example.jnicrash-Qm1x==/lib/x86_64/libjnicrash.so';
 const pc = (hex: string) => BigInt(hex).toString(16).padStart(16, '0');
+// `(function+offset)` as libunwindstack prints it: the offset of the printed pc in the symbol
+// (the physical function, which hs_err named), from the recorded symbolizer StartAddress.
+const sym = (i: number) => {
+  const f = truth.frames[i];
+  const start = BigInt(f.llvm_symbolizer[0].Symbol.at(-1)!.StartAddress);
+  return `${f.hs_err_function}+${BigInt(f.lookup_address) - start}`;
+};
 const composed = [
   '*** *** *** *** *** *** *** *** *** *** *** *** *** *** *** ***',
   "Build fingerprint: 'google/sdk_gphone64_x86_64/emu64xa:14/UE1A.230829.036/10747369:user/release-keys'",
@@ -33,9 +40,9 @@ const composed = [
   'signal 11 (SIGSEGV), code 1 (SEGV_MAPERR), fault addr 0x0000000000000000',
   '',
   'backtrace:',
-  `      #00 pc ${pc(truth.frames[0].lookup_address)}  ${APP_LIB} (jni_inner+19) (BuildId: ${truth.build_id})`,
-  `      #01 pc ${pc(truth.frames[1].lookup_address)}  ${APP_LIB} (jni_outer+10) (BuildId: ${truth.build_id})`,
-  `      #02 pc ${pc(truth.frames[2].lookup_address)}  ${APP_LIB} (Java_Crash_run+10) (BuildId: ${truth.build_id})`,
+  `      #00 pc ${pc(truth.frames[0].lookup_address)}  ${APP_LIB} (${sym(0)}) (BuildId: ${truth.build_id})`,
+  `      #01 pc ${pc(truth.frames[1].lookup_address)}  ${APP_LIB} (${sym(1)}) (BuildId: ${truth.build_id})`,
+  `      #02 pc ${pc(truth.frames[2].lookup_address)}  ${APP_LIB} (${sym(2)}) (BuildId: ${truth.build_id})`,
   '      #03 pc 0000000000222244  /apex/com.android.art/lib64/libart.so (art_quick_generic_jni_trampoline+148) (BuildId: 0123456789abcdef0123456789abcdef01234567)',
   '',
 ].join('\n');
@@ -75,7 +82,7 @@ describe('tombstone', () => {
         lookup_adjusted: false,
       });
       expect([f.function, f.file, f.line, f.column]).toEqual([p.FunctionName, p.FileName, p.Line, p.Column]);
-      expect(f.inlined.map((x) => [x.function, x.line])).toEqual(syms.slice(0, -1).map((s) => [s.FunctionName, s.Line]));
+      expect(f.inlined.map((x) => [x.function, x.file, x.line, x.column])).toEqual(syms.slice(0, -1).map((s) => [s.FunctionName, s.FileName, s.Line, s.Column]));
     });
     expect(t.frames[2].java_method).toBe('Crash.run');
     expect(t.frames[3]).toMatchObject({ source: 'unresolved', function: 'art_quick_generic_jni_trampoline', input_function: 'art_quick_generic_jni_trampoline+148' });
@@ -94,9 +101,20 @@ describe('tombstone', () => {
     const lines = text.split('\n');
     const at = lines.findIndex((l) => l.startsWith(`${printed[0]}  -> `));
     expect(at).toBeGreaterThan(0);
-    const syms = truth.frames.map((f) => f.llvm_symbolizer[0].Symbol.at(-1)!);
-    expect(lines.slice(at, at + 4)).toEqual([
-      ...printed.slice(0, 3).map((l, i) => `${l}  -> ${syms[i].FunctionName} (${syms[i].FileName}:${syms[i].Line}:${syms[i].Column})${i === 2 ? '  [Crash.run]' : ''}`),
+    type S = { FunctionName: string; FileName: string; Line: number; Column: number };
+    const loc = (x: S) => `${x.FileName}:${x.Line}:${x.Column}`;
+    // Inlined frames (innermost first) indented above the line they were inlined at.
+    const want = truth.frames.flatMap((f, i) => {
+      const syms = f.llvm_symbolizer[0].Symbol;
+      const p = syms.at(-1)!;
+      return [
+        ...syms.slice(0, -1).map((x) => `      ${x.FunctionName} (${loc(x)})  [inlined]`),
+        `${printed[i]}  -> ${p.FunctionName} (${loc(p)})${i === 2 ? '  [Crash.run]' : ''}`,
+      ];
+    });
+    const above = truth.frames[0].llvm_symbolizer[0].Symbol.length - 1;
+    expect(lines.slice(at - above, at - above + want.length + 1)).toEqual([
+      ...want,
       expect.stringMatching(new RegExp(`^${printed[3].replace(/[()+.]/g, '\\$&')}  -> \\?\\? \\(no debug file for build-id`)),
     ]);
   });

@@ -27,15 +27,25 @@ afterAll(() => {
 });
 
 const queries = truth.frames.map((f) => ({ buildId: truth.build_id, objectPath: LIB, address: BigInt(f.lookup_address) }));
-const want = truth.frames.map((f) => [f.llvm_symbolizer[0].Symbol.at(-1)!.FunctionName, f.llvm_symbolizer[0].Symbol.at(-1)!.Line]);
+// Physical function and line, then the inlined chain (innermost first), as recorded at build time.
+const want = truth.frames.map((f) => {
+  const s = f.llvm_symbolizer[0].Symbol;
+  return [s.at(-1)!.FunctionName, s.at(-1)!.Line, s.slice(0, -1).map((x) => [x.FunctionName, x.Line])];
+});
+const got = (a: { symbol?: { function: string; line?: number; inlined: Array<{ function: string; line?: number }> } }) => [
+  a.symbol?.function,
+  a.symbol?.line,
+  a.symbol?.inlined.map((x) => [x.function, x.line]),
+];
 
 it('answers a batch in order, then the same batch from the cache', async () => {
   const first = await resolver.resolveMany(queries);
-  expect(first.map((a) => [a.symbol?.function, a.symbol?.line])).toEqual(want);
+  expect(first.map(got)).toEqual(want);
+  expect(want[0][2]).not.toEqual([]); // the fault pc has an inlined chain
   const before = resolver.cacheStats();
   const asked = pool.stats();
   const second = await resolver.resolveMany(queries);
-  expect(second.map((a) => [a.symbol?.function, a.symbol?.line])).toEqual(want);
+  expect(second.map(got)).toEqual(want);
   const after = resolver.cacheStats();
   expect(after.hits - before.hits).toBe(queries.length);
   expect(after.misses).toBe(before.misses);
