@@ -122,6 +122,11 @@ export class SymbolicateController {
       throw new SymbridgeError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${type || '(none)'}": send application/json, multipart/form-data or text/plain`);
     }
     const dto = await validateDto(SymbolicateRequestDto, plain, 'symbolicate request');
+    const unknownOptions = Object.keys(dto.options ?? {});
+    if (unknownOptions.length > 0) {
+      const details = unknownOptions.slice(0, 20).map((k) => `options.${k.slice(0, 64)} should not exist`);
+      throw new SymbridgeError('INPUT_INVALID', `invalid symbolicate request: ${details.join('; ')} (no option is defined yet)`, { field: 'options', details });
+    }
     if (!dto.traceback?.trim()) {
       throw new SymbridgeError('INPUT_EMPTY', 'traceback is missing or empty: send the Go traceback text (the stderr of the crash)', {
         field: 'traceback',

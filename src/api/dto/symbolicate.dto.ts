@@ -44,8 +44,6 @@ export class SymbolicateRequestDto {
   @ApiPropertyOptional({ type: SymbolicateOptionsDto, description: 'Reserved for options: an empty object (no option is defined yet; unknown keys are refused)' })
   @IsOptional()
   @IsObject()
-  @ValidateNested()
-  @Type(() => SymbolicateOptionsDto)
   options?: SymbolicateOptionsDto;
 }
 
