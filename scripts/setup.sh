@@ -50,7 +50,7 @@ if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
   mkdir -p "$dir"
   echo "setup: starting redis-server on 127.0.0.1:$port (AOF in $dir)"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$dir" \
-    --appendonly yes --save "" --logfile "$dir/redis.log"
+    --appendonly yes --appendfsync always --save "" --logfile "$dir/redis.log"
   for _ in $(seq 1 50); do redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -u "$REDIS_URL" ping >/dev/null
 fi

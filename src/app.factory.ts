@@ -6,6 +6,7 @@ import { Logger } from 'pino';
 import { HttpErrorFilter } from './api/http-error.filter';
 import { loadCommittedSpec } from './api/openapi';
 import { mountQueueDashboard } from './api/queue-dashboard';
+import { registerRateLimits } from './api/rate-limit';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/config';
 import { PinoNestLogger } from './logging/logger';
@@ -26,18 +27,19 @@ export async function createHttpApp(config: AppConfig, log: Logger): Promise<Nes
     log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     done();
   });
+  await registerRateLimits(app, config.limits);
   app.useGlobalFilters(new HttpErrorFilter(log, config.limits));
-  app.enableShutdownHooks();
   await mountQueueDashboard(app);
   SwaggerModule.setup('docs', app, () => loadCommittedSpec(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
   return app;
 }
+
+// Signals (drain, then exit 0) are handled by main.ts: src/shutdown.ts.
 
 /** The worker role: no HTTP, just the processor and its symbolizers. */
 export async function createWorkerApp(config: AppConfig, log: Logger) {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, log), {
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
   });
-  app.enableShutdownHooks();
   return app;
 }

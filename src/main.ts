@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from './config/config';
 import { createServer } from 'node:http';
 import { createLogger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
+import { exitGracefullyOnSignals } from './shutdown';
 
 /** Entry point: ROLE=api | worker | all (default all). */
 async function main(): Promise<void> {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, config.role);
   if (config.role === 'worker') {
     const app = await createWorkerApp(config, log);
+    exitGracefullyOnSignals(app, log, config.shutdownTimeoutMs);
     if (config.metricsPort > 0) {
       const metrics = app.get(Metrics);
       const server = createServer((req, res) => {
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     return;
   }
   const app = await createHttpApp(config, log);
+  exitGracefullyOnSignals(app, log, config.shutdownTimeoutMs);
   await app.listen(config.port, config.host);
   log.info({ port: config.port, role: config.role, redis: config.redisUrl, storage: config.storageRoot }, 'listening');
 }

@@ -28,6 +28,8 @@ export class HealthController {
   @ApiResponse({ status: 503, type: HealthDto, description: 'A dependency is unavailable; checks say which' })
   async readyz(@Res() reply: FastifyReply): Promise<void> {
     const checks: Record<string, string> = {};
+    // A load balancer should stop sending work to an instance that drains.
+    if (this.producer.draining) checks.shutdown = 'draining: this instance is shutting down';
     await this.producer.ping().then(
       () => (checks.redis = 'ok'),
       (err: Error) => (checks.redis = err.message),

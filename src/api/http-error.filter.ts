@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import { FastifyReply } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'pino';
 import { Limits } from '../config/limits';
 import { ErrorCode, SymbridgeError } from '../model/errors';
@@ -18,6 +18,8 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   QUEUE_UNAVAILABLE: 503,
   STORAGE_UNAVAILABLE: 503,
+  STORAGE_FULL: 507,
+  RATE_LIMITED: 429,
   SYMBOLIZER_FAILED: 502,
   JOB_FAILED: 422,
 };
@@ -87,7 +89,11 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(err: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const req = host.switchToHttp().getRequest<FastifyRequest | undefined>();
     const body = toErrorBody(err, this.limits);
+    // Refused before the body was read (an upload into a full disk): the rest of it would
+    // stall this keep-alive connection for the client's next request. Close it instead.
+    if (req?.raw && !req.raw.complete) void reply.header('connection', 'close');
     if (body.status >= 500) this.log.error({ err }, 'request failed');
     else this.log.info({ code: body.code, status: body.status, msg: body.message }, 'request refused');
     void reply.status(body.status).header('content-type', 'application/json; charset=utf-8').send(body);

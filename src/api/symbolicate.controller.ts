@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from 
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { DEFAULT_LIMITS } from '../config/limits';
 import { SymbolicateProducer } from '../jobs/symbolicate.producer';
 import { SymbolicateJobV1 } from '../jobs/queue.constants';
 import { SymbridgeError } from '../model/errors';
@@ -36,7 +37,9 @@ export class SymbolicateController {
       'other (sections are found by their shape). The job runs on a worker; with ?wait=N the answer is the result ' +
       'if it is ready within N seconds, else 202 with Location: /v1/jobs/ID. Send Accept: text/plain for the ' +
       'readable rendering. Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
-      '(default 60), modules at most 10,000.',
+      `(default 60), frames at most MAX_FRAMES (default ${DEFAULT_LIMITS.maxFrames}), modules at most 10,000; ` +
+      `at most RATE_LIMIT_SYMBOLICATE requests per client per RATE_LIMIT_WINDOW_MS (default ${DEFAULT_LIMITS.rateSymbolicate} per ` +
+      `${DEFAULT_LIMITS.rateWindowMs / 1000} s, then 429 with Retry-After).`,
   })
   @ApiQuery({
     name: 'wait',
@@ -49,15 +52,25 @@ export class SymbolicateController {
   @ApiOkResponse({ type: UnifiedStackDto, description: 'The job finished within ?wait' })
   @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'Queued; poll the Location' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Empty or invalid request (names the field)' })
-  @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES' })
+  @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES, or more frames than MAX_FRAMES' })
   @ApiResponse({ status: 415, type: ErrorDto, description: 'Content-Type not JSON, multipart or text' })
   @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line)' })
-  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable' })
+  @ApiResponse({ status: 429, type: ErrorDto, description: 'More than RATE_LIMIT_SYMBOLICATE requests from this client in the window; Retry-After says when' })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable, or this instance is shutting down: nothing was queued, send it again' })
   async symbolicate(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() rawQuery: Record<string, unknown>): Promise<void> {
     const query = await validateDto(WaitQueryDto, { ...rawQuery }, 'query');
     const wait = Math.min(query.wait ?? 0, this.config.limits.maxWaitSeconds);
     const data = await this.readRequest(req);
-    parseInput(data); // refuse unparseable text now, with its line, rather than as a failed job
+    // Refuse unparseable text now, with its line, rather than as a failed job; and bound the work.
+    const { report } = parseInput(data);
+    const frames = [...report.goroutines, ...(report.threads ?? [])].reduce((n, t) => n + t.frames.length, 0);
+    if (frames > this.config.limits.maxFrames) {
+      throw new SymbridgeError(
+        'INPUT_TOO_LARGE',
+        `the crash has ${frames} frames, more than the limit of ${this.config.limits.maxFrames} (MAX_FRAMES): send the crashing goroutine's part`,
+        { field: data.paste !== undefined ? 'paste' : 'traceback' },
+      );
+    }
     const job = await this.producer.enqueue(data);
     const result = await this.producer.waitFor(job, wait);
     if (!result) {
@@ -118,6 +131,11 @@ export class SymbolicateController {
       throw new SymbridgeError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${type || '(none)'}": send application/json, multipart/form-data or text/plain`);
     }
     const dto = await validateDto(SymbolicateRequestDto, plain, 'symbolicate request');
+    const unknownOptions = Object.keys(dto.options ?? {});
+    if (unknownOptions.length > 0) {
+      const details = unknownOptions.slice(0, 20).map((k) => `options.${k.slice(0, 64)} should not exist`);
+      throw new SymbridgeError('INPUT_INVALID', `invalid symbolicate request: ${details.join('; ')} (no option is defined yet)`, { field: 'options', details });
+    }
     if (!dto.traceback?.trim() && !dto.crash_dump?.trim()) {
       throw new SymbridgeError(
         'INPUT_EMPTY',

@@ -37,6 +37,8 @@ export interface AppConfig {
   stalledCheckMs: number;
   /** Tries per job when a worker dies or infrastructure fails (bad input is not retried). */
   jobAttempts: number;
+  /** SIGTERM: in-flight requests and jobs get this long to finish before the process exits anyway. */
+  shutdownTimeoutMs: number;
   limits: Limits;
 }
 
@@ -79,11 +81,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobLockMs: dto.JOB_LOCK_MS ?? 30_000,
     stalledCheckMs: dto.STALLED_CHECK_MS ?? 15_000,
     jobAttempts: dto.JOB_ATTEMPTS ?? 3,
+    shutdownTimeoutMs: dto.SHUTDOWN_TIMEOUT_MS ?? 90_000,
     limits: {
       maxBodyBytes: dto.MAX_BODY_BYTES ?? DEFAULT_LIMITS.maxBodyBytes,
       maxUploadBytes: dto.MAX_UPLOAD_BYTES ?? DEFAULT_LIMITS.maxUploadBytes,
       maxUploadFiles: dto.MAX_UPLOAD_FILES ?? DEFAULT_LIMITS.maxUploadFiles,
       maxWaitSeconds: dto.MAX_WAIT_SECONDS ?? DEFAULT_LIMITS.maxWaitSeconds,
+      maxFrames: dto.MAX_FRAMES ?? DEFAULT_LIMITS.maxFrames,
+      rateSymbolicate: dto.RATE_LIMIT_SYMBOLICATE ?? DEFAULT_LIMITS.rateSymbolicate,
+      rateUploads: dto.RATE_LIMIT_UPLOADS ?? DEFAULT_LIMITS.rateUploads,
+      rateWindowMs: dto.RATE_LIMIT_WINDOW_MS ?? DEFAULT_LIMITS.rateWindowMs,
     },
   };
 }
@@ -97,6 +104,7 @@ class EnvShape {
   JOB_LOCK_MS = 0; STALLED_CHECK_MS = 0; JOB_ATTEMPTS = 0;
   UPLOAD_TOKENS = 0; ADMIN_TOKENS = 0; READ_TOKENS = 0; SYMBOLS_READ_ACCESS = 0;
   UPSTREAM_DEBUGINFOD_URLS = 0; DEBUGINFOD_URLS = 0; UPSTREAM_TIMEOUT_MS = 0;
+  MAX_FRAMES = 0; RATE_LIMIT_SYMBOLICATE = 0; RATE_LIMIT_UPLOADS = 0; RATE_LIMIT_WINDOW_MS = 0; SHUTDOWN_TIMEOUT_MS = 0;
 }
 
 /** Comma/space separated tokens (EnvDto already checked each is long enough). */

@@ -98,4 +98,19 @@ export class EnvDto {
 
   @IsOptional() @int() @IsInt() @Min(1) @Max(20)
   JOB_ATTEMPTS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(1) @Max(10_000_000)
+  MAX_FRAMES?: number;
+
+  @IsOptional() @int() @IsInt() @Min(0)
+  RATE_LIMIT_SYMBOLICATE?: number;
+
+  @IsOptional() @int() @IsInt() @Min(0)
+  RATE_LIMIT_UPLOADS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  RATE_LIMIT_WINDOW_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  SHUTDOWN_TIMEOUT_MS?: number;
 }

@@ -8,6 +8,14 @@ export interface Limits {
   maxUploadFiles: number;
   /** Cap on `?wait=` seconds. */
   maxWaitSeconds: number;
+  /** Most frames (all threads together) in one symbolicate request. */
+  maxFrames: number;
+  /** POST /v1/symbolicate per client (IP) per rate window; 0: no limit. */
+  rateSymbolicate: number;
+  /** POST /v1/symbols per client (IP) per rate window; 0: no limit. */
+  rateUploads: number;
+  /** The rate window, ms. */
+  rateWindowMs: number;
 }
 
 /** Defaults as documented (the OpenAPI text is generated from these, not from the environment). */
@@ -16,4 +24,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxUploadBytes: 2 * 1024 * 1024 * 1024,
   maxUploadFiles: 32,
   maxWaitSeconds: 60,
+  maxFrames: 50_000,
+  rateSymbolicate: 600,
+  rateUploads: 120,
+  rateWindowMs: 60_000,
 };

@@ -27,6 +27,9 @@ const REDIS_TIMEOUT_MS = 5000;
 @Injectable()
 export class SymbolicateProducer implements OnModuleDestroy {
   private events?: QueueEvents;
+  /** Set by shutdown: new jobs are refused, the ?wait calls in flight are let finish. */
+  private drainingSince?: number;
+  private readonly waits = new Set<Promise<unknown>>();
 
   constructor(
     @InjectQueue(SYMBOLICATE_QUEUE) private readonly queue: Queue<SymbolicateJobV1, UnifiedStack, JobName>,
@@ -42,6 +45,9 @@ export class SymbolicateProducer implements OnModuleDestroy {
   }
 
   async enqueue(data: SymbolicateJobV1): Promise<Job<SymbolicateJobV1, UnifiedStack, JobName>> {
+    if (this.draining) {
+      throw new SymbridgeError('QUEUE_UNAVAILABLE', 'this instance is shutting down; nothing was queued, send it again (another instance will take it)');
+    }
     const retention = this.config.jobRetentionSeconds;
     // While Redis is away, ioredis would park the command and run it on reconnect: a job the
     // client was told failed (503) would run later anyway. Refuse up front instead.
@@ -64,16 +70,21 @@ export class SymbolicateProducer implements OnModuleDestroy {
   async waitFor(job: Job<SymbolicateJobV1, UnifiedStack, JobName>, seconds: number): Promise<UnifiedStack | undefined> {
     if (seconds <= 0) return undefined;
     const events = await this.queueEvents();
+    const wait = job.waitUntilFinished(events, seconds * 1000);
+    this.waits.add(wait);
     try {
-      return await job.waitUntilFinished(events, seconds * 1000);
+      return await wait;
     } catch (err) {
       const message = (err as Error).message ?? '';
       if (/timed out/i.test(message)) return undefined;
       throw new SymbridgeError('JOB_FAILED', `job ${job.id} failed: ${message}`, { job: job.id });
+    } finally {
+      this.waits.delete(wait);
     }
   }
 
   async view(id: string): Promise<JobView | undefined> {
+    await this.requireReady();
     const job = await withTimeout(Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id), 'read the job');
     if (!job) return undefined;
     const state = (await withTimeout(job.getState(), 'read the job state')) as JobState;
@@ -89,13 +100,35 @@ export class SymbolicateProducer implements OnModuleDestroy {
     };
   }
 
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
   async ping(): Promise<void> {
-    const client = await withTimeout(this.queue.client, 'connect to Redis');
+    const client = await this.requireReady();
     await withTimeout((client as unknown as { ping(): Promise<string> }).ping(), 'ping Redis');
   }
 
+  /**
+   * Shutdown, first step (before the HTTP server and the worker stop): refuse new jobs and
+   * let every ?wait in flight get its answer; the job events connection must stay open for that.
+   */
   async onModuleDestroy(): Promise<void> {
+    this.drainingSince = Date.now();
+    if (this.waits.size > 0) {
+      this.log.info({ waits: this.waits.size }, 'draining: waiting for the ?wait requests in flight');
+      await Promise.allSettled([...this.waits]);
+    }
     await this.events?.close();
+  }
+
+  /** Fail fast while Redis is away: ioredis would otherwise park the command until it returns. */
+  private async requireReady(): Promise<unknown> {
+    const client = (await withTimeout(this.queue.client, 'connect to Redis')) as unknown as { status: string };
+    if (client.status !== 'ready') {
+      throw new SymbridgeError('QUEUE_UNAVAILABLE', `Redis is not reachable (connection ${client.status}); try again shortly`);
+    }
+    return client;
   }
 
   private async queueEvents(): Promise<QueueEvents> {

@@ -2,12 +2,13 @@ import { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 
 /** One pino logger per process; Nest's own messages go through it too (structured JSON lines). */
-export function createLogger(level: string, role: string): Logger {
-  return pino({
+export function createLogger(level: string, role: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: 'symbridge', role, pid: process.pid },
     redact: { paths: ['req.headers.authorization', 'headers.authorization', 'token'], censor: '[redacted]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export class PinoNestLogger implements LoggerService {

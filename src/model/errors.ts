@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'QUEUE_UNAVAILABLE'
   | 'STORAGE_UNAVAILABLE'
+  | 'STORAGE_FULL'
+  | 'RATE_LIMITED'
   | 'SYMBOLIZER_FAILED'
   | 'JOB_FAILED';
 

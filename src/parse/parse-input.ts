@@ -77,7 +77,12 @@ function parseText(text: string, field: string, mapsText: string | undefined): P
     report.formats!.push(section.format);
   }
   const mapsLines = mapsText ? parseProcMaps(toLines(mapsText), 'maps') : [];
-  const inline = split.maps.map((l) => parseMapsLine(l)!);
+  // A line shaped like maps may still not be a mapping (end <= start): said, not kept.
+  const inline = split.maps.flatMap((l) => {
+    const m = parseMapsLine(l);
+    if (!m) warnings.push(`line ${l.no}: not a usable mapping (its end is not above its start): ${clip(l.text)}`);
+    return m ? [m] : [];
+  });
   report.mappings = [...report.mappings, ...mapsLines, ...inline].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   if (inline.length > 0 || mapsLines.length > 0) report.formats!.push('maps');
 

@@ -4,7 +4,7 @@ import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import { join } from 'node:path';
 import { FileSource } from '../adapters/range-source.adapter';
 import { readElf } from '../elf/elf-file';
-import { ElfInfo, goBuildIdKey, primaryBuildId } from '../elf/elf-types';
+import { ElfInfo, goBuildIdKey, loadSegments, primaryBuildId } from '../elf/elf-types';
 import { ElfError, SymbridgeError } from '../model/errors';
 import { basename } from '../normalize/find-mapping';
 import { isBuildId } from './build-id';
@@ -84,6 +84,7 @@ export class SymbolStore {
     try {
       const name = fileName(uploadName);
       const info = await this.inspect(tmp.path, name);
+      requireLoadableSegments(info, tmp.size, name);
       const id = primaryBuildId(info);
       if (!id) {
         throw new SymbridgeError(
@@ -386,6 +387,23 @@ export class SymbolStore {
       const p = join(dir, name);
       const st = await stat(p).catch(() => undefined);
       if (st && Date.now() - st.mtimeMs > TMP_MAX_AGE_MS) await rm(p, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * A file that holds code must hold its PT_LOAD segments: normalization rebases PCs
+ * against them, and a segment past the end is a truncated or crafted file. (Separate
+ * debug files keep the original headers over NOBITS sections: not checked.)
+ */
+function requireLoadableSegments(info: ElfInfo, size: number, name: string): void {
+  if (!info.contents.text) return;
+  for (const seg of loadSegments(info)) {
+    if (seg.filesz > 0n && seg.offset + seg.filesz > BigInt(size)) {
+      throw new ElfError(
+        `${name}: a PT_LOAD segment spans file bytes ${seg.offset}..${seg.offset + seg.filesz}, past the end of the ${size}-byte file (truncated or damaged)`,
+        { offset: Number(seg.offset), path: name },
+      );
     }
   }
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
-import pino from 'pino';
+import pino, { Logger } from 'pino';
+import { Limits } from '../../src/config/limits';
 import { SymbolicateWorker } from '../../src/jobs/symbolicate.worker';
 import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
 import { createHttpApp } from '../../src/app.factory';
@@ -22,7 +23,9 @@ export interface TestService {
   close(): Promise<void>;
 }
 
-export async function startService(overrides: Partial<AppConfig> = {}): Promise<TestService> {
+export type ServiceOverrides = Partial<Omit<AppConfig, 'limits'>> & { limits?: Partial<Limits> };
+
+export async function startService(overrides: ServiceOverrides = {}, log: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })): Promise<TestService> {
   const storageRoot = mkdtempSync(join(tmpdir(), 'symbridge-store-'));
   const base = loadConfig(process.env);
   const config: AppConfig = {
@@ -35,7 +38,6 @@ export async function startService(overrides: Partial<AppConfig> = {}): Promise<
     ...overrides,
     limits: { ...base.limits, ...overrides.limits },
   };
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = await createHttpApp(config, log);
   await app.listen(0, '127.0.0.1');
   // Connections still initializing when closed report errors later (BullMQ): start fully first.

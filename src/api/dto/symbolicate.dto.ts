@@ -14,6 +14,7 @@ export class ModuleHintDto {
   build_id!: string;
 }
 
+/** No options are defined yet: any key inside `options` is refused by name, like unknown fields. */
 export class SymbolicateOptionsDto {}
 
 export class SymbolicateRequestDto {
@@ -40,7 +41,7 @@ export class SymbolicateRequestDto {
   @Type(() => ModuleHintDto)
   modules?: ModuleHintDto[];
 
-  @ApiPropertyOptional({ type: SymbolicateOptionsDto, description: 'Reserved for options; must be an object' })
+  @ApiPropertyOptional({ type: SymbolicateOptionsDto, description: 'Reserved for options: an empty object (no option is defined yet; unknown keys are refused)' })
   @IsOptional()
   @IsObject()
   options?: SymbolicateOptionsDto;
