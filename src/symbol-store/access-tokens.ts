@@ -27,8 +27,8 @@ export class AccessTokens {
   }
 
   /** The scope a request's Authorization header grants, if any. */
-  scopeOf(authorization: string | undefined): Scope | undefined {
-    const token = bearerOrBasic(authorization);
+  scopeOf(authorization: string | undefined, allowBasic = false): Scope | undefined {
+    const token = allowBasic ? bearerOrBasic(authorization) : bearer(authorization);
     if (!token) return undefined;
     const d = sha256(token);
     let best: Scope | undefined;
@@ -58,11 +58,12 @@ export class AccessTokens {
   /** The admin scope for something other than deleting (the queue dashboard). */
   requireAdminFor(authorization: string | undefined, what: string): void {
     if (this.config.tokens.admin.length === 0) throw new SymbridgeError('FORBIDDEN', `${what} is disabled: no ADMIN_TOKENS are configured`);
-    this.require(authorization, 'admin', `${what} needs the admin token (Authorization: Bearer <token>, or any user name with the token as password)`);
+    this.require(authorization, 'admin', `${what} needs the admin token (Authorization: Bearer <token>, or any user name with the token as password)`, true);
   }
 
-  private require(authorization: string | undefined, need: Scope, message: string): void {
-    const scope = this.scopeOf(authorization);
+  /** `allowBasic`: browsers' login prompt, for the dashboard only; the API takes Bearer tokens. */
+  private require(authorization: string | undefined, need: Scope, message: string, allowBasic = false): void {
+    const scope = this.scopeOf(authorization, allowBasic);
     if (!scope) throw new SymbridgeError('UNAUTHORIZED', authorization ? `${message}: the token is not valid` : message);
     if (RANK[scope] < RANK[need]) throw new SymbridgeError('FORBIDDEN', `${message}: this token has only the ${scope} scope`);
   }
@@ -72,9 +73,13 @@ export class AccessTokens {
  * The token of `Bearer <token>`, or the password of `Basic base64(user:token)`, which
  * is what a browser sends after its login prompt (the queue dashboard).
  */
+function bearer(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+}
+
 function bearerOrBasic(authorization: string | undefined): string | undefined {
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (bearer) return bearer[1];
+  const token = bearer(authorization);
+  if (token) return token;
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
   if (!basic) return undefined;
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
