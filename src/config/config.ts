@@ -21,6 +21,8 @@ export interface AppConfig {
   workerConcurrency: number;
   jobTimeoutMs: number;
   jobRetentionSeconds: number;
+  /** At most this many finished jobs are kept (each holds its result in Redis). */
+  jobRetentionCount: number;
   /** Bearer tokens by scope (symbol-store.access.ts); upload also allows admin's. Never logged. */
   tokens: { upload: string[]; admin: string[]; read: string[] };
   /** open: anyone may read symbols and debuginfod; token: reads need a read, upload or admin token. */
@@ -68,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     workerConcurrency: dto.WORKER_CONCURRENCY ?? 4,
     jobTimeoutMs: dto.JOB_TIMEOUT_MS ?? 120_000,
     jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
+    jobRetentionCount: dto.JOB_RETENTION_COUNT ?? 10_000,
     tokens: {
       upload: [...tokenList(dto.UPLOAD_TOKEN), ...tokenList(dto.UPLOAD_TOKENS)],
       admin: tokenList(dto.ADMIN_TOKENS),
@@ -100,7 +103,7 @@ class EnvShape {
   ROLE = 0; PORT = 0; HOST = 0; REDIS_URL = 0; STORAGE_ROOT = 0; LOG_LEVEL = 0; LLVM_SYMBOLIZER = 0;
   SYMBOLIZER_PROCESSES = 0; SYMBOLIZER_TIMEOUT_MS = 0; WORKER_CONCURRENCY = 0; MAX_BODY_BYTES = 0;
   MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
-  JOB_RETENTION_SECONDS = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;
+  JOB_RETENTION_SECONDS = 0; JOB_RETENTION_COUNT = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;
   JOB_LOCK_MS = 0; STALLED_CHECK_MS = 0; JOB_ATTEMPTS = 0;
   UPLOAD_TOKENS = 0; ADMIN_TOKENS = 0; READ_TOKENS = 0; SYMBOLS_READ_ACCESS = 0;
   UPSTREAM_DEBUGINFOD_URLS = 0; DEBUGINFOD_URLS = 0; UPSTREAM_TIMEOUT_MS = 0;

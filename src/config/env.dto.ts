@@ -59,6 +59,9 @@ export class EnvDto {
   @IsOptional() @int() @IsInt() @Min(60)
   JOB_RETENTION_SECONDS?: number;
 
+  @IsOptional() @int() @IsInt() @Min(100)
+  JOB_RETENTION_COUNT?: number;
+
   @IsOptional() @IsString() @MinLength(16)
   UPLOAD_TOKEN?: string;
 

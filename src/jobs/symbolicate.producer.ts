@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Logger } from 'pino';
@@ -25,8 +25,9 @@ const REDIS_TIMEOUT_MS = 5000;
 
 /** The API side of the queue: enqueue, wait a bounded time, read a job back. */
 @Injectable()
-export class SymbolicateProducer implements OnModuleDestroy {
+export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDestroy {
   private events?: QueueEvents;
+  private eventsReady?: Promise<QueueEvents>;
   /** Set by shutdown: new jobs are refused, the ?wait calls in flight are let finish. */
   private drainingSince?: number;
   private readonly waits = new Set<Promise<unknown>>();
@@ -59,8 +60,9 @@ export class SymbolicateProducer implements OnModuleDestroy {
       this.queue.add(JobName.Symbolicate, data, {
         attempts: this.config.jobAttempts,
         backoff: { type: 'exponential', delay: 500 },
-        removeOnComplete: { age: retention },
-        removeOnFail: { age: retention },
+        // Bounded in time and in number: at a high rate, age alone would let Redis grow with it.
+        removeOnComplete: { age: retention, count: this.config.jobRetentionCount },
+        removeOnFail: { age: retention, count: this.config.jobRetentionCount },
       }),
       'enqueue the job',
     );
@@ -76,7 +78,8 @@ export class SymbolicateProducer implements OnModuleDestroy {
       return await wait;
     } catch (err) {
       const message = (err as Error).message ?? '';
-      if (/timed out/i.test(message)) return undefined;
+      // A finish event can be missed (e.g. while the events stream was still starting): ask the job itself.
+      if (/timed out/i.test(message)) return this.resultIfCompleted(job.id!);
       throw new SymbridgeError('JOB_FAILED', `job ${job.id} failed: ${message}`, { job: job.id });
     } finally {
       this.waits.delete(wait);
@@ -131,16 +134,32 @@ export class SymbolicateProducer implements OnModuleDestroy {
     return client;
   }
 
-  private async queueEvents(): Promise<QueueEvents> {
-    if (!this.events) {
-      this.events = new QueueEvents(SYMBOLICATE_QUEUE, {
+  /** Listen for job events from the start, so the first ?wait requests find the stream already read. */
+  onApplicationBootstrap(): void {
+    this.queueEvents().catch((err: Error) => this.log.warn({ err: err.message }, 'job events not subscribed yet; retried on the next ?wait'));
+  }
+
+  /** One events subscription, shared: concurrent first callers wait for the same readiness. */
+  private queueEvents(): Promise<QueueEvents> {
+    if (!this.eventsReady) {
+      const events = new QueueEvents(SYMBOLICATE_QUEUE, {
         connection: { url: this.config.redisUrl, maxRetriesPerRequest: null },
         prefix: this.config.queuePrefix,
       });
-      this.events.on('error', (err) => this.log.warn({ err: err.message }, 'queue events connection error'));
-      await withTimeout(this.events.waitUntilReady(), 'subscribe to job events');
+      events.on('error', (err) => this.log.warn({ err: err.message }, 'queue events connection error'));
+      this.events = events;
+      const ready = withTimeout(events.waitUntilReady(), 'subscribe to job events').then(() => events);
+      ready.catch(() => {
+        if (this.eventsReady === ready) this.eventsReady = undefined;
+      });
+      this.eventsReady = ready;
     }
-    return this.events;
+    return this.eventsReady;
+  }
+
+  private async resultIfCompleted(id: string): Promise<UnifiedStack | undefined> {
+    const job = await Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id).catch(() => undefined);
+    return job && (await job.isCompleted()) ? job.returnvalue : undefined;
   }
 }
 
