@@ -5,7 +5,8 @@ import { SYMBOLICATE_QUEUE } from '../src/jobs/queue.constants';
 import { load, LoadResult } from './lib/loader';
 import { REPO } from './lib/modules';
 import { fmt, Report, verdict } from './lib/report';
-import { ServiceProcesses, uploadSmall } from './lib/service';
+import { ServiceProcesses } from './lib/service';
+import { upload } from '../test/support/service';
 import { nowMs } from './lib/stats';
 
 export interface HttpOptions {
@@ -39,7 +40,8 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
   const svc = new ServiceProcesses();
   try {
     await svc.startApi();
-    await uploadSmall(svc.url, [{ name: 'libcrashy.so', data: readFileSync(join(CGO, 'build', 'libcrashy.so')) }]);
+    const uploaded = await upload(svc.url, [{ name: 'libcrashy.so', data: readFileSync(join(CGO, 'build', 'libcrashy.so')) }]);
+    if (!uploaded.ok) throw new Error(`upload failed: ${uploaded.status} ${await uploaded.text()}`);
     svc.startWorker();
     await workersReady(svc, 1);
     const symbolicate = () =>

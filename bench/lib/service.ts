@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './modules';
 import { exited } from './proc';
+import { freePort } from '../../test/support/processes';
 
 /**
  * The real service as separate processes (`node dist/main.js`): one ROLE=api and any
@@ -67,23 +67,4 @@ export class ServiceProcesses {
     }
     rmSync(this.storage, { recursive: true, force: true });
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-/** Multipart upload of files from disk, as CI would (whole files in memory: small ones only). */
-export async function uploadSmall(url: string, files: { name: string; data: Buffer }[]): Promise<void> {
-  const form = new FormData();
-  for (const f of files) form.append('files', new Blob([f.data]), f.name);
-  const res = await fetch(`${url}/v1/symbols`, { method: 'POST', body: form });
-  if (!res.ok) throw new Error(`upload failed: ${res.status} ${await res.text()}`);
 }

@@ -57,11 +57,12 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
     const started = Date.now();
     let lastStage = '';
     try {
-      const result = await this.pipeline.run(job.data, (stage, done, total) => {
+      const run = this.pipeline.run(job.data, (stage, done, total) => {
         if (stage === lastStage && done !== total) return; // one update per stage, plus the last
         lastStage = stage;
         void job.updateProgress({ stage, done, total } satisfies JobProgress).catch(() => undefined);
       });
+      const result = await withDeadline(run, this.config.jobTimeoutMs, () => lastStage);
       this.log.info(
         { job: job.id, ms: Date.now() - started, threads: result.threads.length, diagnostics: result.diagnostics.length },
         'job done',
@@ -81,4 +82,16 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       throw err;
     }
   }
+}
+
+/** No job is stuck: past JOB_TIMEOUT_MS it fails with the stage it was in (the symbolizers have their own timeouts). */
+function withDeadline<T>(work: Promise<T>, ms: number, stage: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new SymbridgeError('JOB_FAILED', `the job took longer than JOB_TIMEOUT_MS (${ms} ms); it was in the ${stage() || 'first'} stage`)),
+      ms,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
