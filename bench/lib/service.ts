@@ -28,6 +28,9 @@ export class ServiceProcesses {
       STORAGE_ROOT: this.storage,
       LOG_LEVEL: 'warn',
       METRICS_PORT: '0',
+      // The loader is one client on loopback: the per-client limits would measure themselves.
+      RATE_LIMIT_SYMBOLICATE: '0',
+      RATE_LIMIT_UPLOADS: '0',
       ...extra,
     };
   }
