@@ -56,7 +56,8 @@ function renderFrameLines(f: UnifiedFrame, index: number): string[] {
 function completed(f: UnifiedFrame, original: string): string[] {
   const jni = f.java_method ? `  [${f.java_method}]` : '';
   if (f.source === 'jvm' || f.source === 'go-traceback') return [`${original}${jni}`];
-  if (f.source === 'unresolved') return [`${original}  -> ?? (${f.reason ?? 'unresolved'})${jni}`];
+  // The first clause says why; what to do about it is in the diagnostics, once per line.
+  if (f.source === 'unresolved') return [`${original}  -> ?? (${(f.reason ?? 'unresolved').split(';')[0]})${jni}`];
   const lines = f.inlined.map((i) => `      ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
   const name = `${f.function ?? '??'}${f.function_offset ? `+${f.function_offset}` : ''}`;
   const loc = where(f.file, f.line, f.column);
