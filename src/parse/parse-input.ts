@@ -1,4 +1,4 @@
-import { CrashFormat, CrashReport } from '../model/crash-report';
+import { CrashReport } from '../model/crash-report';
 import { ParseError, SymbridgeError } from '../model/errors';
 import { splitPaste } from './detect-format';
 import { parseGoTraceback } from './go-traceback.parser';

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CGO, captured, groundTruth, LIBCRASHY } from '../support/fixtures';
 import { startService, TestService } from '../support/service';
 
