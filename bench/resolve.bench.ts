@@ -20,6 +20,7 @@ export interface ResolveOptions {
 /** symbridge's resolve stage as the worker builds it (pool of 2, LRU cache). */
 function resolveStage(): { resolver: FrameResolver; pool: LlvmSymbolizerPool } {
   const pool = new LlvmSymbolizerPool({ binary: 'llvm-symbolizer', processes: 2, timeoutMs: 120_000 });
+  pool.start(); // long-lived, as in a worker: the raw baseline's process is started before its clock too
   return { resolver: new FrameResolver(new LlvmSymbolizerResolver(pool), new Demangler()), pool };
 }
 

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import { Logger } from 'pino';
 import { HealthController } from './api/health.controller';
@@ -24,11 +24,14 @@ import { SymbolStore } from './symbol-store/symbol-store.service';
 const WORKER_METRICS = Symbol('WORKER_METRICS');
 
 /** Owns the long-lived symbolizer processes of a worker: started lazily, stopped after the jobs drained. */
-class PoolLifecycle implements OnApplicationShutdown {
+class PoolLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(LlvmSymbolizerPool) private readonly pool: LlvmSymbolizerPool,
     @Inject(FrameResolver) private readonly resolver: FrameResolver,
   ) {}
+  onApplicationBootstrap(): void {
+    this.pool.start();
+  }
   onApplicationShutdown(): void {
     this.resolver.close();
     this.pool.close();

@@ -49,8 +49,16 @@ export class LlvmSymbolizerPool {
     this.slots.fill(undefined);
   }
 
+  /** Start every process now (worker boot), so a job never waits for one to spawn. */
+  start(): void {
+    for (let slot = 0; slot < this.slots.length; slot++) this.slotProcess(slot);
+  }
+
   private processFor(objectPath: string): LlvmSymbolizerProcess {
-    const slot = hash(objectPath) % this.slots.length;
+    return this.slotProcess(hash(objectPath) % this.slots.length);
+  }
+
+  private slotProcess(slot: number): LlvmSymbolizerProcess {
     const current = this.slots[slot];
     if (current?.alive) return current;
     if (current) this.restarts++;

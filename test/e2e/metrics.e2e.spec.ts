@@ -35,7 +35,7 @@ it('counts jobs, requests, cache hits and symbolizer processes', async () => {
   expect(metric(text, 'symbridge_resolve_cache_lookups{result="miss"}')).toBe(1);
   expect(metric(text, 'symbridge_resolve_cache_lookups{result="hit"}')).toBe(1);
   expect(metric(text, 'symbridge_resolve_cache_hit_ratio')).toBeCloseTo(0.5);
-  expect(metric(text, 'symbridge_symbolizer_processes')).toBe(1);
+  expect(metric(text, 'symbridge_symbolizer_processes')).toBe(svc.config.symbolizerProcesses); // started at boot
   expect(metric(text, 'symbridge_frames_unresolved_total{module="(no module)"}')).toBe(1);
   expect(metric(text, 'symbridge_http_requests_total{route="/v1/symbolicate",method="POST",status="200"}')).toBe(3);
   expect(text).toMatch(/symbridge_queue_jobs\{state="completed"\} 3/);
