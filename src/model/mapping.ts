@@ -13,12 +13,3 @@ export interface Mapping {
   deleted: boolean;
   inputLine: number;
 }
-
-/** Why a mapping cannot be symbolized from a file: a pseudo-path, gone, or anonymous. */
-export function unsymbolizableReason(m: Mapping): string | undefined {
-  if (m.path === '') return 'anonymous mapping (no file: JIT code or heap)';
-  if (m.path.startsWith('[')) return `pseudo-mapping ${m.path}`;
-  if (m.path.startsWith('memfd:')) return `in-memory file ${m.path}`;
-  if (m.deleted) return `file was deleted while mapped: ${m.path}`;
-  return undefined;
-}

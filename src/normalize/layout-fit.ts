@@ -41,7 +41,7 @@ function sameExec(m: Mapping, s: ProgramHeader): boolean {
   return (m.perms[2] === 'x') === ((s.flags & PF_X) !== 0);
 }
 
-function alignDown(v: bigint, a: bigint): bigint {
+export function alignDown(v: bigint, a: bigint): bigint {
   return v - (v % a);
 }
 

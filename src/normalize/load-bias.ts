@@ -1,6 +1,6 @@
 import { Mapping } from '../model/mapping';
 import { PF_X, ProgramHeader } from '../elf/elf-types';
-import { layoutFit } from './layout-fit';
+import { alignDown } from './layout-fit';
 
 /**
  * Rebase an absolute PC to the module's ELF virtual address. The segment is chosen by
@@ -36,13 +36,4 @@ export function rebase(pc: bigint, mapping: Mapping, loads: ProgramHeader[]): Re
   }
   const elfVaddr = fileOffset - segment.offset + segment.vaddr;
   return { ok: true, fileOffset, elfVaddr, segment, loadBias: pc - elfVaddr };
-}
-
-/** Does a stored file's PT_LOAD layout fit the process's mappings of that path? (layout-fit.ts) */
-export function layoutFits(mappings: Mapping[], loads: ProgramHeader[]): boolean {
-  return layoutFit(mappings, loads).fits;
-}
-
-function alignDown(v: bigint, a: bigint): bigint {
-  return v - (v % a);
 }

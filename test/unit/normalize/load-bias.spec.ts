@@ -4,7 +4,8 @@ import { readElf } from '../../../src/elf/elf-file';
 import { loadSegments } from '../../../src/elf/elf-types';
 import { lookupAddress } from '../../../src/normalize/address-kind';
 import { findMapping } from '../../../src/normalize/find-mapping';
-import { layoutFits, rebase } from '../../../src/normalize/load-bias';
+import { layoutFit } from '../../../src/normalize/layout-fit';
+import { rebase } from '../../../src/normalize/load-bias';
 import { parseProcMaps } from '../../../src/parse/proc-maps.parser';
 import { toLines } from '../../../src/parse/text-lines';
 import { captured, groundTruth, LIBCRASHY, VARIANTS } from '../../support/fixtures';
@@ -23,7 +24,7 @@ describe.each(VARIANTS)('rebasing the fixture fault PC (%s)', (variant) => {
     expect(`0x${r.elfVaddr.toString(16)}`).toBe(truth.module_vaddr);
     // With -z separate-code the text mapping sits at file offset 0x1000: `pc - start` would be wrong.
     expect(pc - mapping.start).not.toBe(r.elfVaddr);
-    expect(layoutFits(maps.filter((m) => m.path === mapping.path), loads)).toBe(true);
+    expect(layoutFit(maps.filter((m) => m.path === mapping.path), loads).fits).toBe(true);
   });
 });
 
@@ -32,7 +33,7 @@ describe('layout fit and address kinds', () => {
     const maps = parseProcMaps(toLines(captured('exe', 'maps')));
     const exeMaps = maps.filter((m) => m.path.endsWith('crashy-exe'));
     const libLoads = loadSegments(await readElf(new BufferSource(readFileSync(LIBCRASHY))));
-    expect(layoutFits(exeMaps, libLoads)).toBe(false);
+    expect(layoutFit(exeMaps, libLoads).fits).toBe(false);
   });
 
   it('return addresses are looked up at pc-1, exact and adjusted ones as they are', () => {
