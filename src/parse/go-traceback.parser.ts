@@ -1,7 +1,7 @@
-import { Address, parseHex } from '../model/address';
 import { CrashReport, FaultPc, GoroutineTrace, RawFrame, SignalInfo } from '../model/crash-report';
 import { ParseError } from '../model/errors';
 import { clip } from './proc-maps.parser';
+import { hexAt } from './hex-field';
 import { TextLine } from './text-lines';
 
 /**
@@ -79,7 +79,7 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
         name: report.signal?.name ?? 'unknown signal',
         ...report.signal,
         code: m[3] ?? report.signal?.code,
-        addr: m[4] ? hex(m[4], line.no, field) : report.signal?.addr,
+        addr: m[4] ? hexAt(m[4], line.no, field) : report.signal?.addr,
         pc: report.fault.pc,
         inputLine: report.signal?.inputLine ?? line.no,
       };
@@ -101,7 +101,7 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     }
     if ((m = REGISTER.exec(text))) {
       finishFrame();
-      report.registers[m[1].toLowerCase()] = hex(m[2], line.no, field);
+      report.registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);
       current = undefined;
       registersSeen = true;
       continue;
@@ -140,13 +140,13 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       finishFrame();
       pendingFrame = { kind: 'native', addressKind: 'return', inputLine: line.no };
       if (m[1]) {
-        pendingFrame.pc = hex(m[1], line.no, field);
+        pendingFrame.pc = hexAt(m[1], line.no, field);
         finishFrame();
       }
       continue;
     }
     if ((m = BARE_PC.exec(text)) && pendingFrame?.kind === 'native') {
-      pendingFrame.pc = hex(m[1], line.no, field);
+      pendingFrame.pc = hexAt(m[1], line.no, field);
       finishFrame();
       continue;
     }
@@ -158,8 +158,8 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       } else if (pendingFrame) {
         pendingFrame.file = m[1];
         pendingFrame.line = Number(m[2]);
-        if (m[3]) pendingFrame.entryOffset = hex(m[3], line.no, field);
-        if (m[6]) pendingFrame.pc = hex(m[6], line.no, field);
+        if (m[3]) pendingFrame.entryOffset = hexAt(m[3], line.no, field);
+        if (m[6]) pendingFrame.pc = hexAt(m[6], line.no, field);
         if (pendingFrame.kind === 'unknown') {
           // `name` + `\tfile:line pc=0x..` with no `+0x`: a frame a cgo symbolizer named
           // (runtime.printOneCgoTraceback); its pc was already adjusted by the symbolizer.
@@ -217,16 +217,9 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
 /** Does this line open or belong to a Go traceback (used by format detection)? */
 export const GO_START = /^(goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:|panic: |fatal error: |SIG[A-Z0-9]+: |\[signal (?:SIG|0x)|runtime stack:$|PC=0x)/;
 
-function hex(text: string, line: number, field: string): Address {
-  try {
-    return parseHex(text);
-  } catch {
-    throw new ParseError(`${field} line ${line}: "${clip(text)}" is not a 64-bit hex address`, { line, field });
-  }
-}
 
 function fault(text: string, source: FaultPc['source'], line: number, field: string): FaultPc {
-  return { pc: hex(text, line, field), source, inputLine: line };
+  return { pc: hexAt(text, line, field), source, inputLine: line };
 }
 
 // Only numbers that mean the same signal on Linux and Darwin (0xa is SIGBUS on one, SIGUSR1 on the other).
@@ -247,8 +240,8 @@ function signal(
     name: named,
     description: description?.trim() || undefined,
     code,
-    addr: addr ? hex(addr, line, field) : undefined,
-    pc: pc ? hex(pc, line, field) : undefined,
+    addr: addr ? hexAt(addr, line, field) : undefined,
+    pc: pc ? hexAt(pc, line, field) : undefined,
     inputLine: line,
   };
 }

@@ -1,7 +1,7 @@
-import { Address, parseHex } from '../model/address';
 import { CrashReport, HsErrInfo, RawFrame, ThreadTrace } from '../model/crash-report';
 import { ParseError } from '../model/errors';
 import { clip, parseMapsLine } from './proc-maps.parser';
+import { hexAt } from './hex-field';
 import { TextLine } from './text-lines';
 
 /**
@@ -38,7 +38,7 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
         if (f && !info.problematicFrame) info.problematicFrame = { ...f, addressKind: 'exact' };
       } else if ((m = HEADER_SIGNAL.exec(text)) && info.signal === undefined) {
         info.signal = m[1];
-        info.pc = hex(m[3], line, field);
+        info.pc = hexAt(m[3], line.no, field);
         info.pid = Number(m[4]);
         info.tid = m[5].startsWith('0x') ? Number(BigInt(m[5])) : Number(m[5]);
         report.signal = { name: m[1], code: m[2], pc: info.pc, inputLine: line.no };
@@ -88,7 +88,7 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
       continue;
     }
     if (section === 'registers') {
-      for (const r of text.matchAll(REGISTER_PAIR)) report.registers[r[1].toLowerCase()] = hex(r[2], line, field);
+      for (const r of text.matchAll(REGISTER_PAIR)) report.registers[r[1].toLowerCase()] = hexAt(r[2], line.no, field);
       continue;
     }
     if (section === 'native' || section === 'java') {
@@ -139,15 +139,15 @@ export function parseFrame(text: string, line: TextLine, field: string): RawFram
   let mm: RegExpExecArray | null;
   if ((mm = MODULE_FRAME.exec(rest))) {
     frame.module = mm[1];
-    frame.moduleOffset = hex(mm[2], line, field);
+    frame.moduleOffset = hexAt(mm[2], line.no, field);
     frame.moduleOffsetBase = 'load-base'; // pc - dladdr's dli_fbase (module-relative.ts)
     if (mm[3]) symbol(frame, mm[3], line, field);
   } else if (/^0x[0-9a-f]+$/i.test(rest)) {
-    frame.pc = hex(rest, line, field);
+    frame.pc = hexAt(rest, line.no, field);
   } else if (kind === 'java') {
     // j  pkg.Cls.m(Ljava/lang/String;)V+85 | J 4582 C2 pkg.Cls.m()V (137 bytes) @ 0x.. [0x..+0x5e2]
     const pc = COMPILED_PC.exec(rest);
-    if (pc) frame.pc = hex(pc[1], line, field);
+    if (pc) frame.pc = hexAt(pc[1], line.no, field);
     const name = rest.replace(/^\d+\s+(?:C[12]\s+|c[12]\s+|JVMCI\s+)?/, '').replace(/\s+\(\d+ bytes\).*$/, '').replace(/\s+@.*$/, '');
     frame.function = name.replace(/\+\d+$/, '').replace(/^\S*\s+(?=\S+\()/, '');
     // `+85` of an interpreted frame: the bytecode index in the method.
@@ -163,17 +163,10 @@ function symbol(frame: RawFrame, text: string, line: TextLine, field: string): v
   const s = SYMBOL_OFFSET.exec(text);
   if (s) {
     frame.function = s[1];
-    frame.entryOffset = hex(s[2], line, field);
+    frame.entryOffset = hexAt(s[2], line.no, field);
   } else frame.function = text;
 }
 
-function hex(text: string, line: TextLine, field: string): Address {
-  try {
-    return parseHex(text);
-  } catch {
-    throw new ParseError(`${field} line ${line.no}: "${clip(text)}" is not a 64-bit hex address`, { line: line.no, field });
-  }
-}
 
 /** Lines that only an hs_err log has (format detection). */
 export const HS_ERR_START = /^#\s+(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime))|^#\s+Problematic frame:|^-{10,}\s+T H R E A D\s+-{10,}$/;

@@ -1,8 +1,8 @@
-import { Address, parseHex } from '../model/address';
 import { CrashReport, RawFrame, ThreadTrace, TombstoneInfo } from '../model/crash-report';
 import { ParseError } from '../model/errors';
 import { Mapping } from '../model/mapping';
 import { clip } from './proc-maps.parser';
+import { hexAt } from './hex-field';
 import { TextLine } from './text-lines';
 
 /**
@@ -65,12 +65,12 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       if (!current || threads.length > 0) newThread(line, Number(m[2]), m[3]?.trim() || undefined);
     } else if ((m = SIGNAL.exec(text))) {
       report.signal = { name: m[2], code: m[3], description: m[4], inputLine: line.no };
-      if (m[5] && /^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hex(m[5], line, field);
+      if (m[5] && /^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
       info.faultAddr = m[5];
     } else if ((m = FATAL_SIGNAL.exec(text))) {
       if (!report.signal) {
         report.signal = { name: m[2], code: m[3], description: m[4], inputLine: line.no };
-        if (/^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hex(m[5], line, field);
+        if (/^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
         info.faultAddr = m[5];
         info.tid ??= Number(m[6]);
         info.threadName ??= m[7];
@@ -84,7 +84,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       for (const r of text.matchAll(REGISTER_PAIR)) {
         // Old ARM dumps print r10 as "10".
         const name = /^\d+$/.test(r[1]) ? `r${r[1]}` : r[1].toLowerCase();
-        if (report.registers[name] === undefined) report.registers[name] = hex(r[2], line, field);
+        if (report.registers[name] === undefined) report.registers[name] = hexAt(r[2], line.no, field);
       }
     }
   }
@@ -116,7 +116,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
 function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
   let rest = m[3].trim();
   // libunwindstack prints the ELF-relative pc: already an ELF vaddr (module-relative.ts).
-  const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hex(m[2], line, field), moduleOffsetBase: 'elf-vaddr', inputLine: line.no };
+  const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hexAt(m[2], line.no, field), moduleOffsetBase: 'elf-vaddr', inputLine: line.no };
   const build = /\s*\(BuildId: ([0-9a-f]+)\)$/i.exec(rest);
   if (build) {
     f.buildId = build[1].toLowerCase();
@@ -153,13 +153,6 @@ function memoryMapLine(text: string, line: TextLine): Mapping | undefined {
   return { start, end, perms: `${m[3]}p`, offset: BigInt(`0x${m[4]}`), dev: '', inode: 0, path: name, deleted: false, inputLine: line.no };
 }
 
-function hex(text: string, line: TextLine, field: string): Address {
-  try {
-    return parseHex(text);
-  } catch {
-    throw new ParseError(`${field} line ${line.no}: "${clip(text)}" is not a 64-bit hex address`, { line: line.no, field });
-  }
-}
 
 /** Lines that only a tombstone / logcat crash dump has (format detection). */
 export const TOMBSTONE_START = /^(\*\*\* \*\*\* \*\*\*|Build fingerprint: '|backtrace:$|#\d{2} pc [0-9a-f]{8,16} |Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/;
