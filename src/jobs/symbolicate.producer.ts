@@ -7,6 +7,7 @@ import { LOGGER } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
+import { withDeadline } from './deadline';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'unknown';
@@ -52,10 +53,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     const retention = this.config.jobRetentionSeconds;
     // While Redis is away, ioredis would park the command and run it on reconnect: a job the
     // client was told failed (503) would run later anyway. Refuse up front instead.
-    const client = (await withTimeout(this.queue.client, 'connect to Redis')) as unknown as { status: string };
-    if (client.status !== 'ready') {
-      throw new SymbridgeError('QUEUE_UNAVAILABLE', `Redis is not reachable (connection ${client.status}); nothing was queued, try again shortly`);
-    }
+    await this.requireReady('nothing was queued, try again shortly');
     return withTimeout(
       this.queue.add(JobName.Symbolicate, data, {
         attempts: this.config.jobAttempts,
@@ -126,10 +124,10 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   }
 
   /** Fail fast while Redis is away: ioredis would otherwise park the command until it returns. */
-  private async requireReady(): Promise<unknown> {
+  private async requireReady(consequence = 'try again shortly'): Promise<unknown> {
     const client = (await withTimeout(this.queue.client, 'connect to Redis')) as unknown as { status: string };
     if (client.status !== 'ready') {
-      throw new SymbridgeError('QUEUE_UNAVAILABLE', `Redis is not reachable (connection ${client.status}); try again shortly`);
+      throw new SymbridgeError('QUEUE_UNAVAILABLE', `Redis is not reachable (connection ${client.status}); ${consequence}`);
     }
     return client;
   }
@@ -165,12 +163,9 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
 
 /** Redis calls that would hang while Redis is away become a clear 503 instead. */
 function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SymbridgeError('QUEUE_UNAVAILABLE', `Redis did not answer within ${REDIS_TIMEOUT_MS} ms while trying to ${what}; try again shortly`)),
-      REDIS_TIMEOUT_MS,
-    );
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  return withDeadline(
+    p,
+    REDIS_TIMEOUT_MS,
+    () => new SymbridgeError('QUEUE_UNAVAILABLE', `Redis did not answer within ${REDIS_TIMEOUT_MS} ms while trying to ${what}; try again shortly`),
+  );
 }

@@ -8,6 +8,7 @@ import { SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { basename } from '../normalize/find-mapping';
 import { SymbolicatePipeline } from '../pipeline/symbolicate.pipeline';
+import { withDeadline } from './deadline';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
 
 /**
@@ -62,7 +63,13 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
         lastStage = stage;
         void job.updateProgress({ stage, done, total } satisfies JobProgress).catch(() => undefined);
       });
-      const result = await withDeadline(run, this.config.jobTimeoutMs, () => lastStage);
+      // No job is stuck: past JOB_TIMEOUT_MS it fails naming its stage (the symbolizers have their own timeouts).
+      const ms = this.config.jobTimeoutMs;
+      const result = await withDeadline(
+        run,
+        ms,
+        () => new SymbridgeError('JOB_FAILED', `the job took longer than JOB_TIMEOUT_MS (${ms} ms); it was in the ${lastStage || 'first'} stage`),
+      );
       this.log.info(
         { job: job.id, ms: Date.now() - started, threads: result.threads.length, diagnostics: result.diagnostics.length },
         'job done',
@@ -82,16 +89,4 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       throw err;
     }
   }
-}
-
-/** No job is stuck: past JOB_TIMEOUT_MS it fails with the stage it was in (the symbolizers have their own timeouts). */
-function withDeadline<T>(work: Promise<T>, ms: number, stage: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SymbridgeError('JOB_FAILED', `the job took longer than JOB_TIMEOUT_MS (${ms} ms); it was in the ${stage() || 'first'} stage`)),
-      ms,
-    );
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
