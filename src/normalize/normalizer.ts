@@ -105,7 +105,9 @@ export async function normalizeFrames(
     if (why || !mapping) return { frame, mapping, module: mapping?.path || undefined, reason: why?.message, reasonCode: why?.code };
     const id = await identityOf(mapping.path, frame.buildId);
     if (id.status !== 'found') {
-      return { frame, mapping, module: mapping.path, buildId: id.buildId, reason: id.reason, reasonCode: `module-${id.status}` };
+      // The file offset needs only the maps; the ELF address needs the file's program headers.
+      const fileOffset = frame.pc - mapping.start + mapping.offset;
+      return { frame, mapping, module: mapping.path, buildId: id.buildId, fileOffset, reason: id.reason, reasonCode: `module-${id.status}` };
     }
     const r = rebase(frame.pc, mapping, loadSegments(id.layout));
     if (!r.ok) {

@@ -54,7 +54,9 @@ export class ThreadSignalDto {
 }
 
 export class ThreadDto {
-  @ApiProperty({ example: 'goroutine 1' }) id!: string;
+  @ApiProperty({ example: 'goroutine 1', description: 'goroutine N, runtime stack, m N (an M\'s g0 in its SIGQUIT block), or the JVM / tombstone thread name' })
+  id!: string;
+  @ApiPropertyOptional() name?: string;
   @ApiPropertyOptional() state?: string;
   @ApiProperty() crashed!: boolean;
   @ApiPropertyOptional({ description: "Go's M number (m=N) of the thread this stack ran on" }) m?: number;
