@@ -14,6 +14,18 @@ export type FrameKind = 'go' | 'native' | 'java' | 'jvm' | 'unknown';
  */
 export type AddressKind = 'exact' | 'return' | 'adjusted';
 
+/**
+ * A call the compiler inlined into a physical frame, as the input printed it: Go's
+ * `runtime.goparkunlock(...)` + `\tproc.go:369` lines above the frame that owns the pc.
+ */
+export interface InlinedCall {
+  function: string;
+  args?: string;
+  file?: string;
+  line?: number;
+  inputLine: number;
+}
+
 export interface RawFrame {
   kind: FrameKind;
   pc?: Address;
@@ -39,6 +51,8 @@ export interface RawFrame {
   buildId?: string;
   /** hs_err frame type letter (C, j, J, V, v, A) as printed. */
   frameType?: string;
+  /** Calls inlined at this frame's pc as the input printed them, innermost first (Go). */
+  inlined?: InlinedCall[];
   inputLine: number;
 }
 

@@ -89,8 +89,10 @@ export class SymbolicatePipeline {
     for (const n of pcs) {
       const r: ResolvedFrame = {
         raw: n.frame,
+        computedPc: n.frame.pc === undefined ? n.computedPc : undefined,
         module: n.module,
         buildId: n.buildId,
+        fileOffset: n.fileOffset,
         elfVaddr: n.elfVaddr,
         lookupAddress: n.lookupAddress,
         subtractedOne: n.subtractedOne,
