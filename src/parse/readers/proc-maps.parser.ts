@@ -61,7 +61,7 @@ export function parseProcMaps(lines: TextLine[], field = 'maps'): Mapping[] {
 /** A maps snapshot, alone or between the other texts of a paste. */
 export const procMapsReader: FormatReader = {
   format: 'maps',
-  description: '/proc/PID/maps snapshot',
+  description: 'snapshot of /proc/PID/maps lines',
   expected: 'a /proc/PID/maps snapshot ("start-end perms offset dev inode path" lines)',
   strict: true,
   shapes: [{ name: 'maps line `start-end perms offset dev inode path`', re: MAPS_LINE, role: 'strong' }],
