@@ -63,8 +63,8 @@ export interface ThreadTrace {
   tid?: number;
   state: string;
   crashed?: boolean;
-  /** Which producer printed it (merge treats hs_err and tombstone threads apart). */
-  format?: 'hs-err' | 'tombstone';
+  /** Which producer printed it (merge treats hs_err threads apart: JNI splicing, Java frames). */
+  format?: Exclude<CrashFormat, 'go' | 'maps'>;
   inputLine: number;
   frames: RawFrame[];
 }
@@ -161,7 +161,8 @@ export interface FaultPc {
   inputLine: number;
 }
 
-export type CrashFormat = 'go' | 'maps' | 'hs-err' | 'tombstone';
+/** The formats parse/readers.ts reads, one reader each. */
+export type CrashFormat = 'go' | 'gccgo' | 'go-race' | 'maps' | 'hs-err' | 'tombstone' | 'glibc-backtrace' | 'sanitizer';
 
 export interface CrashReport {
   /** The formats found in the input, in input order. */

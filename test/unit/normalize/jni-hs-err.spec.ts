@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RawFrame } from '../../../src/model/crash-report';
 import { ModuleIdentifier } from '../../../src/normalize/module-identity';
 import { normalizeFrames, NormalizeInput } from '../../../src/normalize/normalizer';
-import { parseMapsLine } from '../../../src/parse/proc-maps.parser';
+import { parseMapsLine } from '../../../src/parse/readers/proc-maps.parser';
 import { JNI_CRASH, symbolize } from './native-fixtures.support';
 import { storeWith } from './store.support';
 

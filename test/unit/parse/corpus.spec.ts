@@ -2,9 +2,7 @@ import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { ParseError } from '../../../src/model/errors';
 import { RawFrame } from '../../../src/model/crash-report';
-import { parseInput } from '../../../src/parse/parse-input';
-import { stripLogPrefixes } from '../../../src/parse/log-prefix';
-import { toLines } from '../../../src/parse/text-lines';
+import { cleanText, parseInput } from '../../../src/parse/parse-input';
 
 /**
  * Real crash texts from public bug reports (test/fixtures/corpus/<format>/<name>.txt, the
@@ -107,7 +105,7 @@ describe.each(files)('%s', (name) => {
   });
 
   it('goroutine headers counted independently', () => {
-    const plain = stripLogPrefixes(toLines(text)).lines.map((l) => l.text);
+    const plain = cleanText(text).map((l) => l.text);
     const headers = plain.filter((l) => /^\s*goroutine \d+ (gp=\S+ m=\S+ (mp=\S+ )?)?\[/.test(l)).length;
     expect(report.goroutines.filter((g) => !g.system && g.id !== 0)).toHaveLength(headers);
     // Every Go frame is a func line immediately followed by a file line, except a truncated last one.

@@ -1,8 +1,8 @@
-import { parseGoTraceback } from '../../../src/parse/go-traceback.parser';
-import { parseInput } from '../../../src/parse/parse-input';
-import { toLines } from '../../../src/parse/text-lines';
-import { ParseError } from '../../../src/model/errors';
-import { captured, groundTruth, VARIANTS } from '../../support/fixtures';
+import { parseGoTraceback } from '../../../../src/parse/readers/go-traceback.parser';
+import { parseInput } from '../../../../src/parse/parse-input';
+import { toLines } from '../../../../src/parse/text-lines';
+import { ParseError } from '../../../../src/model/errors';
+import { captured, groundTruth, VARIANTS } from '../../../support/fixtures';
 
 describe.each(VARIANTS)('Go traceback of the cgo fixture (%s)', (variant) => {
   const text = captured(variant, 'stderr');

@@ -1,9 +1,9 @@
-import { Address } from '../model/address';
-import { CrashReport, FaultPc, GoroutineTrace, InlinedCall, RawFrame, SignalBlock, SignalInfo } from '../model/crash-report';
-import { ParseError } from '../model/errors';
-import { clip } from './proc-maps.parser';
-import { hexAt } from './hex-field';
-import { TextLine } from './text-lines';
+import { Address } from '../../model/address';
+import { CrashReport, FaultPc, GoroutineTrace, InlinedCall, RawFrame, SignalBlock, SignalInfo } from '../../model/crash-report';
+import { ParseError } from '../../model/errors';
+import { hexAt } from '../hex-field';
+import { FormatReader, LineShape } from '../format-reader';
+import { clip, TextLine } from '../text-lines';
 
 /**
  * Go runtime tracebacks, Go 1.4 to today (runtime/traceback.go, runtime/signal_unix.go,
@@ -268,8 +268,34 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   return report;
 }
 
-/** Does this line open or belong to a Go traceback (used by format detection)? */
-export const GO_START = /^(goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:|panic: |fatal error: |SIG[A-Z0-9]+: |\[signal (?:SIG|0x)|runtime stack:$|PC=0x)/;
+/** The lines of a goroutine's stack (the race detector prints the same ones). */
+export const GO_FRAME_SHAPES: LineShape[] = [
+  { name: 'file line `path.go:12 +0x1d`', re: /^\S.*:\d+ \+0x[0-9a-f]+(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+)?(?: pc=0x[0-9a-f]+)?$/, role: 'strong' },
+  { name: '`created by f`', re: /^created by \S+(?: in goroutine \d+)?$/, role: 'strong' },
+  { name: 'elided frames', re: /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/, role: 'strong' },
+  { name: 'function line `f(args)`', re: FUNC_LINE, role: 'weak' },
+  { name: 'inlined file line `path.go:12`', re: /^\S+\.go:\d+$/, role: 'weak' },
+];
+
+export const goTracebackReader: FormatReader = {
+  format: 'go',
+  description: 'Go traceback',
+  expected: 'a Go traceback ("goroutine 1 [running]:" then frames "main.main()" + "\t/path/main.go:12 +0x1d")',
+  shapes: [
+    { name: 'goroutine header', re: /^goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:$/, role: 'head', glues: true },
+    { name: 'panic / fatal error', re: /^(?:panic|fatal error): /, role: 'head', glues: true },
+    { name: 'signal line', re: /^\[signal (?:SIG[A-Z0-9]+|0x[0-9a-f]+)\b|^SIG[A-Z0-9]+: [a-z][a-z -]*$|^Exception 0x[0-9a-f]+ 0x[0-9a-f]+ /, role: 'head' },
+    { name: '`runtime stack:`', re: /^runtime stack:$/, role: 'head' },
+    { name: '`PC=0x..`', re: /^PC=0x[0-9a-f]+(?: m=\d+)?/, role: 'head' },
+    { name: 'cgo signal', re: /^signal arrived during cgo execution$/, role: 'strong' },
+    { name: 'stack unavailable', re: /^goroutine running on other thread; stack unavailable$/, role: 'strong' },
+    { name: 'non-Go function', re: NON_GO, role: 'strong' },
+    ...GO_FRAME_SHAPES,
+    { name: 'register line', re: REGISTER, role: 'weak' },
+    { name: '`pc=0x..`', re: BARE_PC, role: 'weak' },
+  ],
+  read: (lines, field) => parseGoTraceback(lines, field),
+};
 
 
 function fault(text: string, source: FaultPc['source'], line: number, field: string): FaultPc {
