@@ -1,5 +1,5 @@
 import { CrashReport, GoroutineTrace, RawFrame, SignalBlock, SignalInfo } from '../model/crash-report';
-import { ResolvedFrame } from '../model/resolved-frame';
+import { ResolvedFrame, ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
 
 export interface MergedThread {
@@ -90,11 +90,14 @@ export function mergeGoStack(
 export function resolvedOrInput(f: RawFrame, resolved: Map<RawFrame, ResolvedFrame>): ResolvedFrame {
   const r = resolved.get(f);
   if (r) return r;
-  if (f.kind === 'go' && f.function) {
-    return { raw: f, symbol: { function: f.function, file: f.file, line: f.line, inlined: printedInlined(f), source: 'go-traceback' } };
-  }
+  if (f.kind === 'go' && f.function) return { raw: f, symbol: goTracebackSymbol(f) };
   if ((f.kind === 'java' || f.kind === 'jvm') && f.function) return { raw: f, symbol: { function: f.function, inlined: [], source: 'jvm' } };
   return { raw: f, reason: 'not resolved' };
+}
+
+/** A Go frame as the runtime printed it: function, file:line and its inlined calls. */
+export function goTracebackSymbol(f: RawFrame): ResolvedSymbol {
+  return { function: f.function!, file: f.file, line: f.line, inlined: printedInlined(f), source: 'go-traceback' };
 }
 
 /** Go's printed `f(...)` lines above a physical frame, as the frame's inline chain (innermost first). */

@@ -69,6 +69,8 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     module_offset: f.elfVaddr !== undefined ? toHex(f.elfVaddr) : undefined,
     file_offset: f.fileOffset !== undefined ? toHex(f.fileOffset) : undefined,
     source: sym?.source ?? 'unresolved',
+    pclntab_check: f.goCheck,
+    placed_by: f.placedBy,
     // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
     reason: sym && sym.source !== 'jvm' ? undefined : f.reason,
     input_line: f.raw.inputLine,
