@@ -102,12 +102,15 @@ export class GoPclntab {
     return this.funcs.length;
   }
 
-  private byName?: Map<string, GoFunc>;
+  private byName?: Map<string, GoFunc[]>;
 
-  /** The function named `name` (as Go's traceback prints it), for frames given by name + offset. */
-  func(name: string): GoFunc | undefined {
-    this.byName ??= new Map(this.funcs.map((f) => [f.name, f]));
-    return this.byName.get(name);
+  /** The functions named `name` (as Go's traceback prints it: an ABI wrapper has its function's name), for frames given by name + offset. */
+  funcsNamed(name: string): GoFunc[] {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const f of this.funcs) this.byName.set(f.name, [...(this.byName.get(f.name) ?? []), f]);
+    }
+    return this.byName.get(name) ?? [];
   }
 
   /** Function, file and line at `pc` (already the lookup address: pc-1 for return addresses). */

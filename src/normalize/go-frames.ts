@@ -39,16 +39,23 @@ export interface NamePlacement {
 }
 
 export function placeByName(frames: RawFrame[], table: GoPclntab): NamePlacement {
-  const vaddrs = new Map<RawFrame, bigint>();
-  const biases = new Set<bigint>();
+  // Each frame's possible addresses: entry of every function of its name (an ABI wrapper shares it) + Go's `+0x`.
+  const options = new Map<RawFrame, bigint[]>();
   for (const f of frames) {
-    const fn = goNamed(f) ? table.func(f.function === 'panic' ? 'runtime.gopanic' : f.function!) : undefined;
-    if (!fn) continue;
+    if (!goNamed(f)) continue;
     // No `+0x` is printed when the pc is the entry itself.
-    const vaddr = fn.entry + (f.entryOffset ?? 0n);
-    if (vaddr >= fn.end) continue;
-    vaddrs.set(f, vaddr);
-    if (f.pc !== undefined) biases.add(f.pc - vaddr);
+    const off = f.entryOffset ?? 0n;
+    const at = table.funcsNamed(f.function === 'panic' ? 'runtime.gopanic' : f.function!).filter((fn) => fn.entry + off < fn.end).map((fn) => fn.entry + off);
+    if (at.length > 0) options.set(f, at);
   }
-  return { vaddrs, bias: biases.size === 1 ? [...biases][0] : undefined, conflicting: biases.size > 1 };
+  // The load bias from the frames whose name is unique; it then picks among a shared name's functions.
+  const biases = new Set<bigint>();
+  for (const [f, at] of options) if (at.length === 1 && f.pc !== undefined) biases.add(f.pc - at[0]);
+  const bias = biases.size === 1 ? [...biases][0] : undefined;
+  const vaddrs = new Map<RawFrame, bigint>();
+  for (const [f, at] of options) {
+    const pick = at.length === 1 ? at[0] : bias !== undefined && f.pc !== undefined ? at.find((v) => f.pc! - v === bias) : undefined;
+    if (pick !== undefined) vaddrs.set(f, pick);
+  }
+  return { vaddrs, bias, conflicting: biases.size > 1 };
 }
