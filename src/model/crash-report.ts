@@ -123,7 +123,9 @@ export interface HsErrInfo {
   jreVersion?: string;
   javaVm?: string;
   problematicFrame?: RawFrame;
-  siginfo?: { text: string; inputLine: number };
+  siginfo?: { text: string; inputLine: number; code?: { number: number; name?: string }; addr?: Address };
+  /** `Instructions: (pc=..)`: the bytes HotSpot dumped around the pc, line by line. */
+  instructions?: { pc: Address; lines: { address: Address; bytes: number[]; inputLine: number }[]; inputLine: number };
   currentThread?: { text: string; inputLine: number };
   /** `Java frames:` of the current thread, when printed apart from the native ones. */
   javaFrames: RawFrame[];

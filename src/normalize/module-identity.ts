@@ -1,9 +1,11 @@
 import { FileSource } from '../adapters/range-source.adapter';
 import { ElfInfo, loadSegments } from '../elf/elf-types';
 import { GoPclntab, readGoTable } from '../elf/gopclntab';
+import { ElfSymbol, readFunctionSymbols } from '../elf/symbol-table';
 import { Mapping } from '../model/mapping';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { basename } from './find-mapping';
+import { EvidenceItem, pickByEvidence } from './build-evidence';
 import { layoutFit } from './layout-fit';
 
 /** A build-id the request pins to a mapped path (crash reporters read it from the live process). */
@@ -30,7 +32,7 @@ export class ModuleIdentifier {
 
   constructor(private readonly store: SymbolStore) {}
 
-  async identify(path: string, mappings: Mapping[], hints: ModuleHint[], inputBuildId?: string): Promise<ModuleIdentity> {
+  async identify(path: string, mappings: Mapping[], hints: ModuleHint[], inputBuildId?: string, evidence: EvidenceItem[] = []): Promise<ModuleIdentity> {
     const name = basename(path);
     if (inputBuildId) return this.byBuildId(inputBuildId.toLowerCase(), name, mappings, `build-id given in the input for ${name}`);
     const hint = hints.find((h) => h.path === path) ?? hints.find((h) => basename(h.path) === name && !h.path.includes('/'));
@@ -48,7 +50,10 @@ export class ModuleIdentifier {
         const layout = await this.layout(ids[0]);
         if (layout) return this.found(ids[0], layout, `the only stored ${name} (no mappings to check its layout against)`);
       }
-      return ambiguous(name, path, ids, 'no mappings to narrow them by layout');
+      // Without maps only what the text says relative to the module (hs_err lib+0x.., sym+0x..) can decide.
+      const verdict = await pickByEvidence(name, ids.map((id) => ({ id })), evidence, this);
+      if (verdict.picked !== undefined) return this.found(verdict.picked, (await this.layout(verdict.picked))!, verdict.how);
+      return ambiguous(name, path, ids, `no mappings to narrow them by layout; ${verdict.why}`);
     }
     const fitting: { id: string; layout: ElfInfo; loadBias: bigint }[] = [];
     for (const id of ids) {
@@ -67,7 +72,12 @@ export class ModuleIdentifier {
         candidates: ids,
       };
     }
-    return ambiguous(name, path, fitting.map((f) => f.id), 'all fit the mappings');
+    const verdict = await pickByEvidence(name, fitting.map((f) => ({ id: f.id, loadBias: f.loadBias })), evidence, this);
+    if (verdict.picked !== undefined) {
+      const pick = fitting.find((f) => f.id === verdict.picked)!;
+      return this.found(pick.id, pick.layout, verdict.how, pick.loadBias);
+    }
+    return ambiguous(name, path, fitting.map((f) => f.id), `all fit the mappings; ${verdict.why}`);
   }
 
   private async byBuildId(id: string, name: string, mappings: Mapping[], how: string): Promise<ModuleIdentity> {
@@ -107,6 +117,27 @@ export class ModuleIdentifier {
       this.goTables.set(id, p);
     }
     return p;
+  }
+
+  private readonly symbolTables = new Map<string, Promise<ElfSymbol[]>>();
+
+  /** Function symbols (.symtab, else .dynsym) of a stored build-id, sorted, once per job. */
+  symbolsOf(id: string): Promise<ElfSymbol[]> {
+    let p = this.symbolTables.get(id);
+    if (!p) {
+      p = this.withFile(id, async (src, info) => {
+        if (info.contents.symtab) return readFunctionSymbols(src, info, '.symtab');
+        return info.contents.dynsym ? readFunctionSymbols(src, info, '.dynsym') : [];
+      })
+        .then((s) => s ?? [])
+        .catch(() => []);
+      this.symbolTables.set(id, p);
+    }
+    return p;
+  }
+
+  layoutOf(id: string): Promise<ElfInfo | undefined> {
+    return this.layout(id);
   }
 
   /** `length` bytes of a stored build-id's loaded image at ELF address `vaddr` (from its PT_LOAD file bytes), or undefined. */

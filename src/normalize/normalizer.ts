@@ -1,4 +1,5 @@
 import { loadSegments, PF_X } from '../elf/elf-types';
+import { EvidenceItem, evidenceFor } from './build-evidence';
 import { goFrameAgrees, goNamed, NamePlacement, placeByName } from './go-frames';
 import { RawFrame } from '../model/crash-report';
 import { Mapping } from '../model/mapping';
@@ -63,6 +64,8 @@ export async function normalizeFrames(
   mappings: Mapping[],
   hints: ModuleHint[],
   identifier: ModuleIdentifier,
+  /** What the crash text says about the code (build-evidence.ts), for choosing among stored builds of one name. */
+  evidence: EvidenceItem[] = [],
 ): Promise<NormalizeResult> {
   const identities = new Map<string, { path: string; identity: Promise<ModuleIdentity> }>();
   const identityOf = (path: string, buildId?: string) => {
@@ -70,7 +73,7 @@ export async function normalizeFrames(
     let entry = identities.get(key);
     if (!entry) {
       const own = mappings.filter((m) => m.path === path && !m.deleted);
-      entry = { path, identity: identifier.identify(path, own, hints, buildId) };
+      entry = { path, identity: identifier.identify(path, own, hints, buildId, evidenceFor(evidence, path, mappings)) };
       identities.set(key, entry);
     }
     return entry.identity;

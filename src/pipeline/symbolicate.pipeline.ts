@@ -2,6 +2,7 @@ import { RawFrame } from '../model/crash-report';
 import { ResolvedFrame } from '../model/resolved-frame';
 import { Diagnostic, UnifiedStack } from '../model/unified-stack';
 import { crashedFirst, crashedGoroutine, faultIsNative, goTracebackSymbol, mergeGoStack } from '../merge/cgo.merger';
+import { collectEvidence } from '../normalize/build-evidence';
 import { goNamed } from '../normalize/go-frames';
 import { mergeJvmThreads } from '../merge/jni.merger';
 import { mergeTombstoneThreads } from '../merge/tombstone.merger';
@@ -86,6 +87,7 @@ export class SymbolicatePipeline {
       report.mappings,
       request.modules ?? [],
       identifier,
+      collectEvidence(report),
     );
     diagnostics.push(...moduleDiagnostics);
 

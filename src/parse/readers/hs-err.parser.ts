@@ -17,9 +17,12 @@ const FRAME = /^([CjJVvA])\s+(.*)$/;
 const MODULE_FRAME = /^\[(.*?)\+(0x[0-9a-f]+)\](?:\s+(.*?))?$/i;
 const SYMBOL_OFFSET = /^(.*?)\+(0x[0-9a-f]+)$/i;
 const COMPILED_PC = / @ (0x[0-9a-f]+)/i;
+/** `Instructions: (pc=0x00007f..)` then `0x00007f..:   8b 00 01 c7 ..` lines: the code around the pc. */
+const INSTRUCTIONS = /^Instructions: \(pc=(0x[0-9a-f]+)\)$/i;
+const HEX_DUMP = /^(0x[0-9a-f]+):\s+((?:[0-9a-f]{2}\s*)+)$/i;
 const REGISTER_PAIR = /\b([A-Z][A-Z0-9]*)\s*=\s*(0x[0-9a-f]+)/gi;
 
-type Section = 'none' | 'registers' | 'native' | 'java' | 'libraries';
+type Section = 'none' | 'registers' | 'native' | 'java' | 'libraries' | 'instructions';
 
 export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport {
   const info: HsErrInfo = { javaFrames: [], inputLine: lines[0]?.no ?? 1 };
@@ -70,6 +73,20 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
     }
     if (text.startsWith('siginfo:') && !info.siginfo) {
       info.siginfo = { text: text.slice('siginfo:'.length).trim(), inputLine: line.no };
+      // `si_signo: 11 (SIGSEGV), si_code: 1 (SEGV_MAPERR), si_addr: 0x0..`: the code by name and the faulting address.
+      const code = /si_code: (-?\d+)(?: \((\w+)\))?/.exec(text);
+      const addr = /si_addr: (0x[0-9a-f]+)/i.exec(text);
+      if (code) info.siginfo.code = { number: Number(code[1]), name: code[2] };
+      if (addr) info.siginfo.addr = hexAt(addr[1], line.no, field);
+      continue;
+    }
+    if ((m = INSTRUCTIONS.exec(text))) {
+      info.instructions = { pc: hexAt(m[1], line.no, field), lines: [], inputLine: line.no };
+      section = 'instructions';
+      continue;
+    }
+    if (section === 'instructions' && (m = HEX_DUMP.exec(text))) {
+      info.instructions!.lines.push({ address: hexAt(m[1], line.no, field), bytes: m[2].trim().split(/\s+/).map((b) => parseInt(b, 16)), inputLine: line.no });
       continue;
     }
     if (text === 'Registers:') {
@@ -108,6 +125,10 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
     }
   }
 
+  // The header's `(0xb)` is the signal number; siginfo says how it came (si_code) and where (si_addr).
+  const si = info.siginfo;
+  if (report.signal && si?.code) report.signal.code = si.code.name ?? String(si.code.number);
+  if (report.signal && si?.addr !== undefined) report.signal.addr = si.addr;
   // The first native frame is the problematic one; the header's pc= is its absolute PC.
   const top = thread.frames[0];
   const pf = info.problematicFrame;
