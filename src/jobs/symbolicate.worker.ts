@@ -77,7 +77,7 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       this.metrics.jobs.inc({ outcome: 'completed' });
       this.metrics.jobDuration.observe((Date.now() - started) / 1000);
       for (const t of result.threads) {
-        for (const f of t.frames) if (f.kind === 'native' && f.source === 'unresolved') this.metrics.frameUnresolved(basename(f.module ?? '(no module)'));
+        for (const f of t.frames) if (f.kind === 'native' && (f.source === 'unresolved' || f.source === 'hs-err')) this.metrics.frameUnresolved(basename(f.module ?? '(no module)'));
       }
       return result;
     } catch (err) {

@@ -123,6 +123,8 @@ export interface HsErrInfo {
   jreVersion?: string;
   javaVm?: string;
   problematicFrame?: RawFrame;
+  /** The Problematic frame line as printed (without its `#`). */
+  problematicText?: string;
   siginfo?: { text: string; inputLine: number; code?: { number: number; name?: string }; addr?: Address };
   /** `Instructions: (pc=..)`: the bytes HotSpot dumped around the pc, line by line. */
   instructions?: { pc: Address; lines: { address: Address; bytes: number[]; inputLine: number }[]; inputLine: number };

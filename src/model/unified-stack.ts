@@ -4,7 +4,7 @@
  */
 import { AddressKind, FrameKind } from './crash-report';
 
-export type FrameSource = 'dwarf' | 'symtab' | 'dynsym' | 'gopclntab' | 'go-traceback' | 'jvm' | 'unresolved';
+export type FrameSource = 'dwarf' | 'symtab' | 'dynsym' | 'gopclntab' | 'go-traceback' | 'jvm' | 'hs-err' | 'unresolved';
 
 /**
  * A call inlined into a physical frame: from DWARF's inlined subroutines, the Go
@@ -110,6 +110,8 @@ export interface Diagnostic {
 
 export interface UnifiedStack {
   headline?: string;
+  /** hs_err's `# Problematic frame:` line as printed, and where. */
+  problematic_frame?: { text: string; input_line: number };
   signal?: { name: string; description?: string; code?: string; addr?: string; pc?: string };
   threads: UnifiedThread[];
   modules: ModuleReport[];

@@ -201,16 +201,26 @@ export async function normalizeFrames(
     const wrong = differs.get(path) ?? [];
     // Go printed other functions or lines than this build's table holds: not the build that crashed (unless a build-id said so).
     const goMismatch = wrong.length > 0 && id.status === 'found' && !/build-id given/.test(id.how);
+    // A frame at a file offset no PT_LOAD of the stored build holds: that build is not what was loaded.
+    const outside = pcs.filter((n) => n.module === path && n.reasonCode === 'not-in-segment');
     modules.push({
       path,
       build_id: id.buildId,
-      status: goMismatch ? 'mismatch' : id.status === 'ambiguous' ? 'missing' : id.status,
+      status: goMismatch || outside.length > 0 ? 'mismatch' : id.status === 'ambiguous' ? 'missing' : id.status,
       load_bias: bias !== undefined ? `0x${bias.toString(16)}` : undefined,
       debug_file: id.status === 'found' ? basename(path) : undefined,
       identified_by: id.status === 'found' ? id.how : undefined,
     });
     if (id.status === 'ambiguous') diagnostics.push({ level: 'warning', code: 'module-ambiguous', message: `${path}: ${id.reason}` });
     if (id.status === 'mismatch') diagnostics.push({ level: 'warning', code: 'module-mismatch', message: `${path}: ${id.reason}` });
+    if (outside.length > 0) {
+      diagnostics.push({
+        level: 'warning',
+        code: 'module-mismatch',
+        message: `${path}: ${outside.length} frame(s) lie outside every PT_LOAD segment of the stored build ${id.buildId} (first: ${outside[0].reason}): the uploaded build is not the one that was loaded`,
+        input_line: outside[0].frame.inputLine,
+      });
+    }
     if (wrong.length > 0) {
       const checked = pcs.filter((n) => n.module === path && n.goCheck !== undefined).length;
       const f = wrong[0].frame;

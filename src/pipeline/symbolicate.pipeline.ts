@@ -13,6 +13,7 @@ import { CrashInput, parseInput } from '../parse/parse-input';
 import { renderJson } from '../render/json.renderer';
 import { FrameResolver } from '../resolve/frame-resolver';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
+import { unresolvedDiagnostics } from './unresolved-diagnostics';
 
 export interface SymbolicateRequest extends CrashInput {
   modules?: ModuleHint[];
@@ -125,18 +126,13 @@ export class SymbolicatePipeline {
         r.symbol = a.symbol;
         if (!a.symbol) r.reason = `no symbol covers 0x${n.lookupAddress!.toString(16)} in build-id ${n.buildId}`;
       }
-      resolved.set(n.frame, r);
-      if (!r.symbol) {
-        const where = n.frame.pc !== undefined ? `PC 0x${n.frame.pc.toString(16)}` : `${n.frame.module ?? '?'}+0x${n.frame.moduleOffset?.toString(16) ?? '?'}`;
-        diagnostics.push({
-          // A frame the input already named (hs_err, tombstone) keeps that name: less to worry about.
-          level: n.frame.function ? 'info' : 'warning',
-          code: 'frame-unresolved',
-          message: `${where}${n.module && n.frame.pc !== undefined ? ` in ${n.module}` : ''}${n.frame.function ? ` (${n.frame.function} in the input)` : ''}: ${r.reason}`,
-          input_line: n.frame.inputLine,
-        });
+      // The name hs_err printed (`jni_inner+0xe`, from the JVM's own symbol lookup) stays when we have no file to do better.
+      if (!r.symbol && n.frame.frameType !== undefined && n.frame.function) {
+        r.symbol = { function: n.frame.function, offset: n.frame.entryOffset, inlined: [], source: 'hs-err' };
       }
+      resolved.set(n.frame, r);
     }
+    diagnostics.push(...unresolvedDiagnostics(pcs, resolved));
     progress('resolve', pcs.length, pcs.length);
 
     progress('merge', 0, 1);

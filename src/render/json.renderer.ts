@@ -14,6 +14,10 @@ export function renderJson(
   const s = report.signal;
   return {
     headline: report.headline?.text,
+    problematic_frame:
+      report.hsErr?.problematicText && report.hsErr.problematicFrame
+        ? { text: report.hsErr.problematicText, input_line: report.hsErr.problematicFrame.inputLine }
+        : undefined,
     signal: s
       ? {
           name: s.name,
@@ -72,7 +76,7 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     pclntab_check: f.goCheck,
     placed_by: f.placedBy,
     // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
-    reason: sym && sym.source !== 'jvm' ? undefined : f.reason,
+    reason: sym && sym.source !== 'jvm' && sym.source !== 'hs-err' ? undefined : f.reason,
     input_line: f.raw.inputLine,
   };
 }

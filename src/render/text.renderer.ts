@@ -59,6 +59,8 @@ function completed(f: UnifiedFrame, original: string): string[] {
   const jni = f.java_method ? `  [${f.java_method}]` : '';
   if (f.source === 'jvm' || f.source === 'go-traceback') return [`${original}${jni}`];
   // The first clause says why; what to do about it is in the diagnostics, once per line.
+  // hs_err named it and nothing better is known: its line as printed, and why not more.
+  if (f.source === 'hs-err') return [`${original}  (${(f.reason ?? 'not looked up').split(';')[0]})${jni}`];
   if (f.source === 'unresolved') return [`${original}  -> ?? (${(f.reason ?? 'unresolved').split(';')[0]})${jni}`];
   const lines = f.inlined.map((i) => `      ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
   const name = `${f.function ?? '??'}${f.function_offset ? `+${f.function_offset}` : ''}`;

@@ -131,10 +131,19 @@ function expectJniStack(stack: UnifiedStack): void {
   const vm = t.frames.filter((f) => f.frame_type === 'V');
   expect(vm.length).toBe(3);
   for (const f of vm) {
-    expect(f).toMatchObject({ kind: 'jvm', source: 'unresolved', module: expect.stringMatching(/\/libjvm\.so$/) });
+    // The name hs_err printed, said to come from it, and why it was not looked up; its pc from the Dynamic libraries base.
+    expect(f).toMatchObject({ kind: 'jvm', source: 'hs-err', pc_origin: 'computed', module: expect.stringMatching(/\/libjvm\.so$/) });
     expect(f.function).toMatch(/^(JavaCalls::call_helper|jni_invoke_static|jni_CallStaticVoidMethod)/);
+    expect(`${f.function}+${f.function_offset}`).toBe(f.input_function);
     expect(f.reason).toMatch(/no uploaded file named libjvm\.so/);
   }
+  // One diagnostic for the missing module, not one per frame.
+  const jvmDiag = stack.diagnostics.filter((d) => d.code === 'frame-unresolved' && d.message.includes('libjvm.so'));
+  expect(jvmDiag).toHaveLength(1);
+  expect(jvmDiag[0].message).toMatch(/^\d+ frame\(s\) in \S+libjvm\.so unresolved \(\d+ keep the name the input printed\): no uploaded file named libjvm\.so/);
+  // siginfo: how the signal came and where, as the kernel said; the Problematic frame as printed.
+  expect(stack.signal).toMatchObject({ code: 'SEGV_MAPERR', addr: '0x0' });
+  expect(stack.problematic_frame).toEqual({ text: /^# (C {2}\[libjnicrash\.so\+0x[0-9a-f]+\] {2}\S+)$/m.exec(hsErr)![1], input_line: hsErr.split('\n').indexOf(`# ${/^# (C {2}\[libjnicrash.*)$/m.exec(hsErr)![1]}`) + 1 });
   expect(stack.modules).toEqual(
     expect.arrayContaining([expect.objectContaining({ path: expect.stringMatching(/\/libjnicrash\.so$/), status: 'found', build_id: truth.build_id })]),
   );

@@ -41,7 +41,8 @@ export class FrameDto {
   @ApiPropertyOptional() build_id?: string;
   @ApiPropertyOptional({ description: 'Rebased ELF virtual address of the PC (hex)' }) module_offset?: string;
   @ApiPropertyOptional({ description: 'Offset of the PC in the module file (hex)' }) file_offset?: string;
-  @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'gopclntab', 'go-traceback', 'jvm', 'unresolved'] }) source!: string;
+  @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'gopclntab', 'go-traceback', 'jvm', 'hs-err', 'unresolved'], description: 'Where the answer came from; hs-err: the name hs_err printed, kept because no file was uploaded to look it up in (reason says why)' })
+  source!: string;
   @ApiPropertyOptional({ enum: ['agrees', 'differs'], description: "A Go frame checked against the stored build's .gopclntab at lookup_address (differs: not the build that crashed)" })
   pclntab_check?: string;
   @ApiPropertyOptional({ enum: ['go-name'], description: "Placed in its module by Go's function name + offset in .gopclntab (no maps, or a pc in no mapping)" })
@@ -92,13 +93,20 @@ export class DiagnosticDto {
 export class SignalDto {
   @ApiProperty() name!: string;
   @ApiPropertyOptional() description?: string;
-  @ApiPropertyOptional() code?: string;
-  @ApiPropertyOptional() addr?: string;
+  @ApiPropertyOptional({ description: "How it came: Go's code=/sigcode=, hs_err's si_code by name (SEGV_MAPERR), a tombstone's code", example: 'SEGV_MAPERR' })
+  code?: string;
+  @ApiPropertyOptional({ description: 'Faulting address (hs_err si_addr, Go addr=), hex' }) addr?: string;
   @ApiPropertyOptional() pc?: string;
+}
+
+export class ProblematicFrameDto {
+  @ApiProperty({ example: 'C  [libjnicrash.so+0x112e]  jni_inner+0xe' }) text!: string;
+  @ApiProperty() input_line!: number;
 }
 
 export class UnifiedStackDto {
   @ApiPropertyOptional() headline?: string;
+  @ApiPropertyOptional({ type: ProblematicFrameDto, description: "hs_err's `# Problematic frame:` as printed" }) problematic_frame?: ProblematicFrameDto;
   @ApiPropertyOptional({ type: SignalDto }) signal?: SignalDto;
   @ApiProperty({ type: [ThreadDto] }) threads!: ThreadDto[];
   @ApiProperty({ type: [ModuleReportDto] }) modules!: ModuleReportDto[];

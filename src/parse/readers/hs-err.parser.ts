@@ -39,7 +39,10 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
       if (problematicNext) {
         problematicNext = false;
         const f = body === '' ? undefined : parseFrame(body, line, field);
-        if (f && !info.problematicFrame) info.problematicFrame = { ...f, addressKind: 'exact' };
+        if (f && !info.problematicFrame) {
+          info.problematicFrame = { ...f, addressKind: 'exact' };
+          info.problematicText = body;
+        }
       } else if ((m = HEADER_SIGNAL.exec(text)) && info.signal === undefined) {
         info.signal = m[1];
         info.pc = hexAt(m[3], line.no, field);

@@ -110,6 +110,16 @@ describe('hs_err native frames of the JNI fixture', () => {
     }
   });
 
+  it('a frame whose offset is in no PT_LOAD of the stored build makes that module a mismatch, said once', async () => {
+    const far: NormalizeInput[] = [0x7000000n, 0x7000010n].map((off, i) => ({ ...nativeFrames[0], moduleOffset: off, inputLine: 900 + i }));
+    const r = await normalizeFrames(far, [], [], identifier); // no Dynamic libraries: the layout could not be checked first
+    expect(r.pcs.map((p) => p.reasonCode)).toEqual(['not-in-segment', 'not-in-segment']);
+    expect(r.modules).toEqual([expect.objectContaining({ status: 'mismatch', build_id: truth.build_id })]);
+    const d = r.diagnostics.filter((x) => x.code === 'module-mismatch');
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ input_line: 900, message: expect.stringMatching(/2 frame\(s\) lie outside every PT_LOAD segment of the stored build/) });
+  });
+
   it('the absolute fault pc in the header, rebased through the maps, lands on the same vaddr', async () => {
     const pc = BigInt(/SIGSEGV \(0xb\) at pc=(0x[0-9a-f]+)/.exec(log.join('\n'))![1]);
     const frame: RawFrame = { kind: 'native', pc, addressKind: 'exact', inputLine: 4 };
