@@ -1,5 +1,6 @@
 import { CrashReport, GoroutineTrace, RawFrame } from '../model/crash-report';
 import { ResolvedFrame } from '../model/resolved-frame';
+import { InlinedFrame } from '../model/unified-stack';
 
 export interface MergedThread {
   id: string;
@@ -69,10 +70,15 @@ export function resolvedOrInput(f: RawFrame, resolved: Map<RawFrame, ResolvedFra
   const r = resolved.get(f);
   if (r) return r;
   if (f.kind === 'go' && f.function) {
-    return { raw: f, symbol: { function: f.function, file: f.file, line: f.line, inlined: [], source: 'go-traceback' } };
+    return { raw: f, symbol: { function: f.function, file: f.file, line: f.line, inlined: printedInlined(f), source: 'go-traceback' } };
   }
   if ((f.kind === 'java' || f.kind === 'jvm') && f.function) return { raw: f, symbol: { function: f.function, inlined: [], source: 'jvm' } };
   return { raw: f, reason: 'not resolved' };
+}
+
+/** Go's printed `f(...)` lines above a physical frame, as the frame's inline chain (innermost first). */
+export function printedInlined(f: RawFrame): InlinedFrame[] {
+  return (f.inlined ?? []).map((c) => ({ function: c.function, file: c.file, line: c.line, args: c.args, input_line: c.inputLine }));
 }
 
 /** The crashed thread first: it is what the reader came for; the rest keep input order. */

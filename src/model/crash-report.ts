@@ -14,6 +14,18 @@ export type FrameKind = 'go' | 'native' | 'java' | 'jvm' | 'unknown';
  */
 export type AddressKind = 'exact' | 'return' | 'adjusted';
 
+/**
+ * A call the compiler inlined into a physical frame, as the input printed it: Go's
+ * `runtime.goparkunlock(...)` + `\tproc.go:369` lines above the frame that owns the pc.
+ */
+export interface InlinedCall {
+  function: string;
+  args?: string;
+  file?: string;
+  line?: number;
+  inputLine: number;
+}
+
 export interface RawFrame {
   kind: FrameKind;
   pc?: Address;
@@ -39,6 +51,8 @@ export interface RawFrame {
   buildId?: string;
   /** hs_err frame type letter (C, j, J, V, v, A) as printed. */
   frameType?: string;
+  /** Calls inlined at this frame's pc as the input printed them, innermost first (Go). */
+  inlined?: InlinedCall[];
   inputLine: number;
 }
 
@@ -49,8 +63,8 @@ export interface ThreadTrace {
   tid?: number;
   state: string;
   crashed?: boolean;
-  /** Which producer printed it (merge treats hs_err and tombstone threads apart). */
-  format?: 'hs-err' | 'tombstone';
+  /** Which producer printed it (merge treats hs_err threads apart: JNI splicing, Java frames). */
+  format?: Exclude<CrashFormat, 'go' | 'maps'>;
   inputLine: number;
   frames: RawFrame[];
 }
@@ -123,7 +137,8 @@ export interface FaultPc {
   inputLine: number;
 }
 
-export type CrashFormat = 'go' | 'maps' | 'hs-err' | 'tombstone';
+/** The formats parse/readers.ts reads, one reader each. */
+export type CrashFormat = 'go' | 'gccgo' | 'go-race' | 'maps' | 'hs-err' | 'tombstone' | 'glibc-backtrace' | 'sanitizer';
 
 export interface CrashReport {
   /** The formats found in the input, in input order. */

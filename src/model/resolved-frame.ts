@@ -19,8 +19,11 @@ export interface ResolvedSymbol {
 /** A raw frame after normalize + resolve: where it lives and what it is. */
 export interface ResolvedFrame {
   raw: RawFrame;
+  /** The absolute pc when the input gave none but the module's base is known (base + module offset). */
+  computedPc?: bigint;
   module?: string;
   buildId?: string;
+  fileOffset?: bigint;
   elfVaddr?: bigint;
   lookupAddress?: bigint;
   /** 1 was subtracted from elfVaddr (normalize's lookupFor). */

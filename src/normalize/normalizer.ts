@@ -26,6 +26,8 @@ export type NormalizeInput = RawFrame & ModuleRelativeFields;
 /** A native PC placed in its module: everything resolve needs, or why it cannot. */
 export interface NormalizedPc {
   frame: RawFrame;
+  /** The absolute pc of a module-relative frame, when the module's base is known (normalize computes it). */
+  computedPc?: bigint;
   mapping?: Mapping;
   module?: string;
   buildId?: string;
@@ -77,11 +79,20 @@ export async function normalizeFrames(
     // hs_err names the file by its base name; its maps (Dynamic libraries) hold the full path.
     const mapped = mappings.find((m) => m.path === module) ?? mappings.find((m) => !module.includes('/') && basename(m.path) === module);
     const path = mapped?.path ?? module;
+    const base = frame.moduleOffsetBase ?? 'load-base';
+    // hs_err's offset is from dladdr's base, the start of the file's first mapping (l_map_start).
+    const first = mappings.filter((m) => m.path === path).reduce<Mapping | undefined>((a, m) => (!a || m.start < a.start ? m : a), undefined);
+    const fromMaps = base === 'load-base' && first?.offset === 0n ? first.start + offset : undefined;
     const id = await identityOf(path, frame.buildId);
-    if (id.status !== 'found') return { frame, module: path, buildId: id.buildId, reason: id.reason, reasonCode: `module-${id.status}` };
-    const r = normalizeModuleRelative(offset, frame.moduleOffsetBase ?? 'load-base', loadSegments(id.layout));
-    if (!r.ok) return { frame, module: path, buildId: id.buildId, elfVaddr: r.elfVaddr, reason: r.reason, reasonCode: 'not-in-segment' };
-    return placed(frame, path, id, r.fileOffset, r.elfVaddr);
+    if (id.status !== 'found') {
+      return { frame, computedPc: fromMaps, module: path, buildId: id.buildId, reason: id.reason, reasonCode: `module-${id.status}` };
+    }
+    const r = normalizeModuleRelative(offset, base, loadSegments(id.layout));
+    if (!r.ok) {
+      return { frame, computedPc: fromMaps, module: path, buildId: id.buildId, elfVaddr: r.elfVaddr, reason: r.reason, reasonCode: 'not-in-segment' };
+    }
+    const computedPc = id.loadBias !== undefined ? id.loadBias + r.elfVaddr : fromMaps;
+    return { ...placed(frame, path, id, r.fileOffset, r.elfVaddr), computedPc };
   }
 
   async function absolute(frame: NormalizeInput): Promise<NormalizedPc> {

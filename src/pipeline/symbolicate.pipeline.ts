@@ -36,8 +36,11 @@ export class SymbolicatePipeline {
 
   async run(request: SymbolicateRequest, progress: Progress = () => undefined): Promise<UnifiedStack> {
     progress('parse', 0, 1);
-    const { report, detection, warnings } = parseInput(request);
-    const diagnostics: Diagnostic[] = detection.map((message) => ({ level: 'info', code: 'format-detected', message }));
+    const { report, cleaning, detection, warnings } = parseInput(request);
+    const diagnostics: Diagnostic[] = [
+      ...cleaning.map((message): Diagnostic => ({ level: 'info', code: 'text-cleaned', message })),
+      ...detection.map((message): Diagnostic => ({ level: 'info', code: 'format-detected', message })),
+    ];
     for (const message of warnings) diagnostics.push({ level: 'warning', code: 'parse-partial', message });
 
     // Which PCs are native: the fault (when it is not in Go code) and any non-Go frames.
@@ -89,8 +92,10 @@ export class SymbolicatePipeline {
     for (const n of pcs) {
       const r: ResolvedFrame = {
         raw: n.frame,
+        computedPc: n.frame.pc === undefined ? n.computedPc : undefined,
         module: n.module,
         buildId: n.buildId,
+        fileOffset: n.fileOffset,
         elfVaddr: n.elfVaddr,
         lookupAddress: n.lookupAddress,
         subtractedOne: n.subtractedOne,

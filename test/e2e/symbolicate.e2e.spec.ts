@@ -141,6 +141,11 @@ describe('jobs and renderings', () => {
       `\tnative libcrashy.so+${groundTruth('pie').module_vaddr} pc=${groundTruth('pie').captured_run.pc} (dwarf)`,
       expect.stringMatching(/^runtime\.cgocall\(0x[0-9a-f]+, 0x[0-9a-f]+\)$/),
     ]);
+    // A Go frame with an inlined call reads as Go printed it: the `f(...)` line and its file line above the frame owning the pc.
+    const g2 = lines.findIndex((l) => l.startsWith('goroutine 2 ['));
+    const printed = traceback.split('\n');
+    const at = printed.indexOf('runtime.goparkunlock(...)');
+    expect(lines.slice(g2 + 3, g2 + 7)).toEqual([printed[at], printed[at + 1], printed[at + 2], expect.stringMatching(/^\truntime\/proc\.go:302 pc=0x[0-9a-f]+$/)]);
   });
 
   it('the build-id from modules[] selects the file; an unknown one is a diagnostic, not a failure', async () => {

@@ -1,8 +1,8 @@
-import { CrashReport, FaultPc, GoroutineTrace, RawFrame, SignalInfo } from '../model/crash-report';
-import { ParseError } from '../model/errors';
-import { clip } from './proc-maps.parser';
-import { hexAt } from './hex-field';
-import { TextLine } from './text-lines';
+import { CrashReport, FaultPc, GoroutineTrace, InlinedCall, RawFrame, SignalInfo } from '../../model/crash-report';
+import { ParseError } from '../../model/errors';
+import { hexAt } from '../hex-field';
+import { FormatReader, LineShape } from '../format-reader';
+import { clip, TextLine } from '../text-lines';
 
 /**
  * Go runtime tracebacks, Go 1.4 to today (runtime/traceback.go, runtime/signal_unix.go,
@@ -11,6 +11,8 @@ import { TextLine } from './text-lines';
  * pairs (`func(args)` + `file:line [+0x1f] [fp= sp= [pc=]]`), `created by X [in goroutine N]`,
  * elided frames, cgo frames (`non-Go function` + `pc=`, and frames a cgo symbolizer named),
  * `runtime stack:` and the register dumps of amd64 and arm64.
+ * Inlined calls (`f(...)` + `file:line` with no `+0x`, fp or pc: traceback.go prints them
+ * so) are nested into the physical frame printed after them, which owns the pc.
  * Indentation is not trusted (pastes re-indent): structure comes from the shape of lines.
  * Pure: text in, CrashReport out; every piece keeps its input line.
  */
@@ -38,20 +40,41 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   const report: CrashReport = { inCgo: false, goroutines: [], registers: {}, mappings: [], panics: [] };
   let current: GoroutineTrace | undefined;
   let pendingFrame: RawFrame | undefined;
+  /** The pending frame's file line had Go's inlined shape (no `+0x`, fp= or pc=). */
+  let pendingInlinedShape = false;
+  /** Inlined calls printed so far above the next physical frame, innermost first. */
+  let inlined: InlinedCall[] = [];
   let pendingCreatedBy = false;
   let afterSigpanic = false;
   let orphan: RawFrame | undefined;
   let registersSeen = false;
 
   const finishFrame = () => {
-    if (pendingFrame && current) current.frames.push(pendingFrame);
+    const f = pendingFrame;
     pendingFrame = undefined;
+    if (!f || !current) return;
+    if (f.kind === 'go' && f.args === '(...)' && pendingInlinedShape && f.function) {
+      inlined.push({ function: f.function, args: f.args, file: f.file, line: f.line, inputLine: f.inputLine });
+      return;
+    }
+    if (inlined.length > 0) f.inlined = inlined;
+    inlined = [];
+    // Go's own rule (traceback.go): the frame after sigpanic faulted at its pc exactly.
+    if (afterSigpanic && f.addressKind === 'return') f.addressKind = 'exact';
+    afterSigpanic = f.function === 'runtime.sigpanic';
+    current.frames.push(f);
+  };
+  /** The goroutine's frames end: inlined calls with no physical frame after them (a cut paste) stay frames of their own. */
+  const endFrames = () => {
+    finishFrame();
+    for (const c of inlined) current?.frames.push({ kind: 'go', ...c, addressKind: 'return' });
+    inlined = [];
   };
 
   for (const line of lines) {
     const text = line.text.trim();
     if (text === '') {
-      finishFrame();
+      endFrames();
       continue;
     }
 
@@ -90,17 +113,18 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       continue;
     }
     if ((m = GOROUTINE.exec(text)) || text === 'runtime stack:') {
-      finishFrame();
+      endFrames();
       current = m
         ? { id: Number(m[1]), name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
         : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
       report.goroutines.push(current);
       afterSigpanic = false;
+      inlined = [];
       pendingCreatedBy = false;
       continue;
     }
     if ((m = REGISTER.exec(text))) {
-      finishFrame();
+      endFrames();
       report.registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);
       current = undefined;
       registersSeen = true;
@@ -126,13 +150,13 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       continue;
     }
     if ((m = CREATED_BY.exec(text))) {
-      finishFrame();
+      endFrames();
       current.createdBy = { function: m[1], goroutine: m[2] ? Number(m[2]) : undefined };
       pendingCreatedBy = true;
       continue;
     }
     if (ELIDED.test(text)) {
-      finishFrame();
+      endFrames();
       current.framesElided = true;
       continue;
     }
@@ -160,6 +184,7 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
         pendingFrame.line = Number(m[2]);
         if (m[3]) pendingFrame.entryOffset = hexAt(m[3], line.no, field);
         if (m[6]) pendingFrame.pc = hexAt(m[6], line.no, field);
+        pendingInlinedShape = !m[3] && !m[4] && !m[6];
         if (pendingFrame.kind === 'unknown') {
           // `name` + `\tfile:line pc=0x..` with no `+0x`: a frame a cgo symbolizer named
           // (runtime.printOneCgoTraceback); its pc was already adjusted by the symbolizer.
@@ -173,21 +198,13 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     }
     if ((m = FUNC_LINE.exec(text)) || BARE_SYMBOL.test(text)) {
       finishFrame();
-      const fn = m ? m[1] : text;
-      // Go's own rule (traceback.go): the frame after sigpanic faulted at its pc exactly.
-      pendingFrame = {
-        kind: m ? 'go' : 'unknown',
-        function: fn,
-        args: m ? m[2] : undefined,
-        addressKind: afterSigpanic ? 'exact' : 'return',
-        inputLine: line.no,
-      };
-      afterSigpanic = fn === 'runtime.sigpanic';
+      pendingFrame = { kind: m ? 'go' : 'unknown', function: m ? m[1] : text, args: m ? m[2] : undefined, addressKind: 'return', inputLine: line.no };
+      pendingInlinedShape = false;
       pendingCreatedBy = false;
       continue;
     }
   }
-  finishFrame();
+  endFrames();
 
   if (!report.fault) {
     const reg = report.registers.rip ?? report.registers.pc;
@@ -214,8 +231,34 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   return report;
 }
 
-/** Does this line open or belong to a Go traceback (used by format detection)? */
-export const GO_START = /^(goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:|panic: |fatal error: |SIG[A-Z0-9]+: |\[signal (?:SIG|0x)|runtime stack:$|PC=0x)/;
+/** The lines of a goroutine's stack (the race detector prints the same ones). */
+export const GO_FRAME_SHAPES: LineShape[] = [
+  { name: 'file line `path.go:12 +0x1d`', re: /^\S.*:\d+ \+0x[0-9a-f]+(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+)?(?: pc=0x[0-9a-f]+)?$/, role: 'strong' },
+  { name: '`created by f`', re: /^created by \S+(?: in goroutine \d+)?$/, role: 'strong' },
+  { name: 'elided frames', re: /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/, role: 'strong' },
+  { name: 'function line `f(args)`', re: FUNC_LINE, role: 'weak' },
+  { name: 'inlined file line `path.go:12`', re: /^\S+\.go:\d+$/, role: 'weak' },
+];
+
+export const goTracebackReader: FormatReader = {
+  format: 'go',
+  description: 'Go traceback',
+  expected: 'a Go traceback ("goroutine 1 [running]:" then frames "main.main()" + "\t/path/main.go:12 +0x1d")',
+  shapes: [
+    { name: 'goroutine header', re: /^goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:$/, role: 'head', glues: true },
+    { name: 'panic / fatal error', re: /^(?:panic|fatal error): /, role: 'head', glues: true },
+    { name: 'signal line', re: /^\[signal (?:SIG[A-Z0-9]+|0x[0-9a-f]+)\b|^SIG[A-Z0-9]+: [a-z][a-z -]*$|^Exception 0x[0-9a-f]+ 0x[0-9a-f]+ /, role: 'head' },
+    { name: '`runtime stack:`', re: /^runtime stack:$/, role: 'head' },
+    { name: '`PC=0x..`', re: /^PC=0x[0-9a-f]+(?: m=\d+)?/, role: 'head' },
+    { name: 'cgo signal', re: /^signal arrived during cgo execution$/, role: 'strong' },
+    { name: 'stack unavailable', re: /^goroutine running on other thread; stack unavailable$/, role: 'strong' },
+    { name: 'non-Go function', re: NON_GO, role: 'strong' },
+    ...GO_FRAME_SHAPES,
+    { name: 'register line', re: REGISTER, role: 'weak' },
+    { name: '`pc=0x..`', re: BARE_PC, role: 'weak' },
+  ],
+  read: (lines, field) => parseGoTraceback(lines, field),
+};
 
 
 function fault(text: string, source: FaultPc['source'], line: number, field: string): FaultPc {
