@@ -40,7 +40,7 @@ export function mergeJvmThreads(
       });
     }
     nameJniMethods(frames);
-    jvm.push({ id: t.name ?? `tid ${t.tid ?? '?'}`, state: t.state, crashed: t.crashed === true, frames });
+    jvm.push({ id: t.name ?? `tid ${t.tid ?? '?'}`, tid: t.tid, state: t.state, crashed: t.crashed === true, frames });
   }
   return { jvm, spliced };
 }

@@ -69,8 +69,32 @@ export interface ThreadTrace {
   frames: RawFrame[];
 }
 
+/**
+ * One signal block of a Go crash (runtime/signal_unix.go sighandler): the crashing M's
+ * first (`SIGILL: illegal instruction` / `PC=.. m=0 sigcode=2` / goroutines / registers),
+ * then under GOTRACEBACK=crash, after `-----`, a `SIGQUIT: quit` block per other M with
+ * its own PC, stack (`goroutine 0 [idle]` is the M's g0) and registers.
+ */
+export interface SignalBlock {
+  signal: SignalInfo;
+  /** `PC=` of this M, when printed. */
+  fault?: FaultPc;
+  /** Go's M number (`m=2`). */
+  m?: number;
+  /** `signal arrived during cgo execution`. */
+  inCgo: boolean;
+  /** `instruction bytes: 0xf 0xb ..` (SIGILL/SIGFPE): the bytes at PC. */
+  instructionBytes?: { bytes: number[]; inputLine: number };
+  registers: Record<string, Address>;
+  /** The goroutines printed in this block, in order; the crash block's first is the one the signal hit. */
+  goroutines: GoroutineTrace[];
+  inputLine: number;
+}
+
 export interface GoroutineTrace extends ThreadTrace {
   id: number;
+  /** Index in CrashReport.signalBlocks of the block that printed this goroutine's stack. */
+  block?: number;
   state: string;
   /** Extra words inside the brackets after the state (minutes, locked to thread). */
   inputLine: number;
@@ -149,8 +173,10 @@ export interface CrashReport {
   panics?: PanicLine[];
   signal?: SignalInfo;
   fault?: FaultPc;
-  /** Go printed `signal arrived during cgo execution`. */
+  /** Go printed `signal arrived during cgo execution` (in the crash block). */
   inCgo: boolean;
+  /** Go's signal blocks, the crash first (see SignalBlock); signal, fault, registers and inCgo are the first one's. */
+  signalBlocks?: SignalBlock[];
   goroutines: GoroutineTrace[];
   /** Non-Go threads: the hs_err current thread, tombstone threads. */
   threads?: ThreadTrace[];

@@ -28,6 +28,9 @@ export interface ResolvedFrame {
   lookupAddress?: bigint;
   /** 1 was subtracted from elfVaddr (normalize's lookupFor). */
   subtractedOne?: boolean;
+  /** A Go frame against the stored build's .gopclntab (normalize's check). */
+  goCheck?: 'agrees' | 'differs';
+  placedBy?: 'go-name';
   /** Set by merge for JNI native methods: `pkg.Cls.m(sig)`. */
   javaMethod?: string;
   symbol?: ResolvedSymbol;

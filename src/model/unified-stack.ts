@@ -65,6 +65,10 @@ export interface UnifiedFrame {
   /** Offset of the PC in the module's file (pc - mapping start + mapping offset). */
   file_offset?: string;
   source: FrameSource;
+  /** A Go frame checked against the stored build's .gopclntab at lookup_address: does it say what Go printed? */
+  pclntab_check?: 'agrees' | 'differs';
+  /** How the frame was placed in its module when not by its pc in the maps: Go's function name + offset in .gopclntab. */
+  placed_by?: 'go-name';
   /** Why this frame is unresolved, when it is. */
   reason?: string;
   input_line?: number;
@@ -93,6 +97,8 @@ export interface ModuleReport {
   status: ModuleStatus;
   load_bias?: string;
   debug_file?: string;
+  /** How the stored file was chosen: a build-id, the only fitting build, or the evidence that decided. */
+  identified_by?: string;
 }
 
 export interface Diagnostic {

@@ -114,6 +114,9 @@ function merge(into: CrashReport, part: CrashReport): void {
   into.signal ??= part.signal;
   into.fault ??= part.fault;
   into.inCgo ||= part.inCgo;
+  // One crash's blocks: a second Go text's goroutines keep their stacks, not its blocks.
+  if (into.signalBlocks && part.signalBlocks) for (const g of part.goroutines) g.block = undefined;
+  into.signalBlocks ??= part.signalBlocks;
   into.goroutines.push(...part.goroutines);
   into.threads!.push(...(part.threads ?? []));
   into.panics!.push(...(part.panics ?? []));

@@ -23,7 +23,19 @@ export function renderJson(
           pc: report.fault ? toHex(report.fault.pc) : s.pc !== undefined ? toHex(s.pc) : undefined,
         }
       : undefined,
-    threads: threads.map((t) => ({ id: t.id, state: t.state, crashed: t.crashed, frames: t.frames.map(renderFrame) })),
+    threads: threads.map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      crashed: t.crashed,
+      m: t.m,
+      tid: t.tid,
+      signal: t.signal
+        ? { name: t.signal.name, description: t.signal.description, code: t.signal.code, pc: t.signal.pc !== undefined ? toHex(t.signal.pc) : undefined }
+        : undefined,
+      registers: t.registers ? Object.fromEntries(Object.entries(t.registers).map(([k, v]) => [k, toHex(v)])) : undefined,
+      frames: t.frames.map(renderFrame),
+    })),
     modules,
     diagnostics,
   };
@@ -57,6 +69,8 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     module_offset: f.elfVaddr !== undefined ? toHex(f.elfVaddr) : undefined,
     file_offset: f.fileOffset !== undefined ? toHex(f.fileOffset) : undefined,
     source: sym?.source ?? 'unresolved',
+    pclntab_check: f.goCheck,
+    placed_by: f.placedBy,
     // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
     reason: sym && sym.source !== 'jvm' ? undefined : f.reason,
     input_line: f.raw.inputLine,

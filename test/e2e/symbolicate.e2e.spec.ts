@@ -68,7 +68,11 @@ describe.each(VARIANTS)('cgo crash, %s build', (variant) => {
     );
     expect(stack.modules).toEqual([
       expect.objectContaining({ path: expect.stringMatching(/libcrashy\.so$/), status: 'found', build_id: '4a5dec3d49a4e6fc848f77b4d53deac14f525455' }),
+      // The Go executable holds the Go frames; nobody uploaded it, so they keep Go's names, said once.
+      expect.objectContaining({ path: expect.stringMatching(new RegExp(`crashy-${variant}$`)), status: 'missing' }),
     ]);
+    expect(stack.diagnostics.filter((d) => d.code === 'go-module-missing')).toHaveLength(1);
+    expect(stack.diagnostics.filter((d) => d.code === 'frame-unresolved')).toEqual([]);
     // The other goroutines keep their own stacks.
     expect(stack.threads.filter((t) => t.id.startsWith('goroutine')).length).toBeGreaterThanOrEqual(3);
     expect(stack.signal).toMatchObject({ name: 'SIGSEGV', pc: groundTruth(variant).captured_run.pc });

@@ -42,6 +42,10 @@ export class FrameDto {
   @ApiPropertyOptional({ description: 'Rebased ELF virtual address of the PC (hex)' }) module_offset?: string;
   @ApiPropertyOptional({ description: 'Offset of the PC in the module file (hex)' }) file_offset?: string;
   @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'gopclntab', 'go-traceback', 'jvm', 'unresolved'] }) source!: string;
+  @ApiPropertyOptional({ enum: ['agrees', 'differs'], description: "A Go frame checked against the stored build's .gopclntab at lookup_address (differs: not the build that crashed)" })
+  pclntab_check?: string;
+  @ApiPropertyOptional({ enum: ['go-name'], description: "Placed in its module by Go's function name + offset in .gopclntab (no maps, or a pc in no mapping)" })
+  placed_by?: string;
   @ApiPropertyOptional({ description: 'Why the frame is unresolved' }) reason?: string;
   @ApiPropertyOptional({ description: '1-based line of the input this frame came from' }) input_line?: number;
 }
@@ -54,7 +58,9 @@ export class ThreadSignalDto {
 }
 
 export class ThreadDto {
-  @ApiProperty({ example: 'goroutine 1' }) id!: string;
+  @ApiProperty({ example: 'goroutine 1', description: 'goroutine N, runtime stack, m N (an M\'s g0 in its SIGQUIT block), or the JVM / tombstone thread name' })
+  id!: string;
+  @ApiPropertyOptional() name?: string;
   @ApiPropertyOptional() state?: string;
   @ApiProperty() crashed!: boolean;
   @ApiPropertyOptional({ description: "Go's M number (m=N) of the thread this stack ran on" }) m?: number;
@@ -72,6 +78,8 @@ export class ModuleReportDto {
   @ApiProperty({ enum: ['found', 'missing', 'mismatch', 'unused'] }) status!: string;
   @ApiPropertyOptional() load_bias?: string;
   @ApiPropertyOptional() debug_file?: string;
+  @ApiPropertyOptional({ description: 'How the stored file was chosen: a build-id, the only build whose layout fits, or the evidence in the crash text that decided' })
+  identified_by?: string;
 }
 
 export class DiagnosticDto {

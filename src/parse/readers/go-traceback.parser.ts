@@ -1,4 +1,5 @@
-import { CrashReport, FaultPc, GoroutineTrace, InlinedCall, RawFrame, SignalInfo } from '../../model/crash-report';
+import { Address } from '../../model/address';
+import { CrashReport, FaultPc, GoroutineTrace, InlinedCall, RawFrame, SignalBlock, SignalInfo } from '../../model/crash-report';
 import { ParseError } from '../../model/errors';
 import { hexAt } from '../hex-field';
 import { FormatReader, LineShape } from '../format-reader';
@@ -13,6 +14,8 @@ import { clip, TextLine } from '../text-lines';
  * `runtime stack:` and the register dumps of amd64 and arm64.
  * Inlined calls (`f(...)` + `file:line` with no `+0x`, fp or pc: traceback.go prints them
  * so) are nested into the physical frame printed after them, which owns the pc.
+ * A GOTRACEBACK=crash trace holds one signal block per M (SignalBlock): the first is the
+ * crash; the report's signal, fault, registers and inCgo are that block's.
  * Indentation is not trusted (pastes re-indent): structure comes from the shape of lines.
  * Pure: text in, CrashReport out; every piece keeps its input line.
  */
@@ -34,6 +37,7 @@ const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
 const BARE_PC = /^pc=(0x[0-9a-f]+)$/i;
 /** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses. */
 const BARE_SYMBOL = /^[A-Za-z_.$][\w.$:<>~@-]*$/;
+const INSTRUCTION_BYTES = /^instruction bytes:((?: 0x[0-9a-f]{1,2})+)$/i;
 const ELIDED = /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/;
 
 export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashReport {
@@ -48,6 +52,13 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   let afterSigpanic = false;
   let orphan: RawFrame | undefined;
   let registersSeen = false;
+  const blocks: SignalBlock[] = [];
+  let block: SignalBlock | undefined;
+  const openBlock = (sig: SignalInfo): SignalBlock => {
+    block = { signal: sig, inCgo: false, registers: {}, goroutines: [], inputLine: sig.inputLine };
+    blocks.push(block);
+    return block;
+  };
 
   const finishFrame = () => {
     const f = pendingFrame;
@@ -88,36 +99,51 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       continue;
     }
     if ((m = SIGNAL_BRACKET.exec(text))) {
-      report.signal = signal(m[1], m[2], m[3], m[4], m[5], line.no, field);
-      if (m[5]) report.fault = fault(m[5], 'signal-pc', line.no, field);
+      // `panic: ..` / `fatal error: ..` then `[signal ..]`: one block (a later one after goroutines is another crash text).
+      const sig = signal(m[1], m[2], m[3], m[4], m[5], line.no, field);
+      const b = block && block.goroutines.length === 0 && !block.fault ? block : openBlock(sig);
+      b.signal = sig;
+      if (m[5]) b.fault = fault(m[5], 'signal-pc', line.no, field);
       continue;
     }
     if ((m = SIGNAL_LINE.exec(text)) && !current) {
-      report.signal = { ...report.signal, name: m[1], description: m[2], inputLine: line.no };
+      openBlock({ name: m[1], description: m[2], inputLine: line.no });
       continue;
     }
     if ((m = PC_LINE.exec(text))) {
-      report.fault = fault(m[1], 'PC=', line.no, field);
-      report.signal = {
-        name: report.signal?.name ?? 'unknown signal',
-        ...report.signal,
-        code: m[3] ?? report.signal?.code,
-        addr: m[4] ? hexAt(m[4], line.no, field) : report.signal?.addr,
-        pc: report.fault.pc,
-        inputLine: report.signal?.inputLine ?? line.no,
-      };
+      const b = block && !block.fault && block.goroutines.length === 0 ? block : openBlock({ name: 'unknown signal', inputLine: line.no });
+      b.fault = fault(m[1], 'PC=', line.no, field);
+      if (m[2]) b.m = Number(m[2]);
+      b.signal = { ...b.signal, code: m[3] ?? b.signal.code, addr: m[4] ? hexAt(m[4], line.no, field) : b.signal.addr, pc: b.fault.pc };
       continue;
     }
     if (text.includes('signal arrived during cgo execution')) {
-      report.inCgo = true;
+      if (block) block.inCgo = true;
+      report.inCgo ||= !block;
+      continue;
+    }
+    if ((m = INSTRUCTION_BYTES.exec(text)) && block) {
+      block.instructionBytes = { bytes: m[1].trim().split(' ').map((b) => parseInt(b, 16)), inputLine: line.no };
       continue;
     }
     if ((m = GOROUTINE.exec(text)) || text === 'runtime stack:') {
       endFrames();
-      current = m
-        ? { id: Number(m[1]), name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
-        : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
-      report.goroutines.push(current);
+      const id = m ? Number(m[1]) : -1;
+      // An M's own block prints the stack the crash block could not ("goroutine running on other thread").
+      const earlier = m && blocks.length > 1 && id !== 0 ? report.goroutines.find((g) => g.id === id && g.stackUnavailable && g.frames.length === 0) : undefined;
+      if (earlier) {
+        earlier.stackUnavailable = false;
+        current = earlier;
+      } else {
+        current = m
+          ? { id, name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
+          : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
+        report.goroutines.push(current);
+      }
+      if (block) {
+        current.block = blocks.length - 1;
+        block.goroutines.push(current);
+      }
       afterSigpanic = false;
       inlined = [];
       pendingCreatedBy = false;
@@ -125,7 +151,7 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     }
     if ((m = REGISTER.exec(text))) {
       endFrames();
-      report.registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);
+      (block ?? report).registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);
       current = undefined;
       registersSeen = true;
       continue;
@@ -206,18 +232,29 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   }
   endFrames();
 
-  if (!report.fault) {
-    const reg = report.registers.rip ?? report.registers.pc;
-    if (reg !== undefined && report.signal) {
-      const inputLine = report.signal.inputLine;
-      report.fault = { pc: reg, source: 'register', inputLine };
-    }
+  for (const b of blocks) {
+    const reg = b.registers.rip ?? b.registers.pc;
+    if (!b.fault && reg !== undefined) b.fault = { pc: reg, source: 'register', inputLine: b.signal.inputLine };
   }
-  // The trap frame (the one the signal interrupted) is at the fault pc exactly, as
+  const crash = blocks[0];
+  if (crash) {
+    report.signalBlocks = blocks;
+    report.signal = crash.signal;
+    report.fault = crash.fault;
+    report.inCgo ||= crash.inCgo;
+    report.registers = { ...report.registers, ...crash.registers };
+    // A signal Go threw on (SIGILL, SIGABRT: no `panic:` or `fatal error:` head) is the headline itself.
+    if (!report.headline && crash.signal.description) report.headline = { text: `${crash.signal.name}: ${crash.signal.description}`, inputLine: crash.inputLine };
+  } else if (!report.fault) {
+    const reg = report.registers.rip ?? report.registers.pc;
+    if (reg !== undefined && report.signal) report.fault = { pc: reg, source: 'register', inputLine: report.signal.inputLine };
+  }
+  // The trap frame (the one the signal interrupted) is at its M's PC exactly, as
   // traceback.go's _TraceTrap; a bare name that never got a file line is left unknown.
   for (const g of report.goroutines) {
     const top = g.frames[0];
-    if (top?.pc !== undefined && report.fault && top.pc === report.fault.pc) top.addressKind = 'exact';
+    const pc: Address | undefined = g.block !== undefined ? blocks[g.block].fault?.pc : report.fault?.pc;
+    if (top?.pc !== undefined && pc !== undefined && top.pc === pc) top.addressKind = 'exact';
   }
   if (report.goroutines.length === 0 || report.goroutines.every((g) => g.frames.length === 0)) {
     const first = lines.find((l) => l.text.trim() !== '');
