@@ -6,6 +6,7 @@ import { SymbolicateController } from './api/symbolicate.controller';
 import { DebuginfodController } from './api/debuginfod.controller';
 import { SymbolsController } from './api/symbols.controller';
 import { APP_CONFIG, AppConfig } from './config/config';
+import { redisConnection } from './config/redis-connection';
 import { SymbolicateWorker } from './jobs/symbolicate.worker';
 import { SymbolicateProducer } from './jobs/symbolicate.producer';
 import { SYMBOLICATE_QUEUE } from './jobs/queue.constants';
@@ -107,7 +108,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         BullModule.forRoot({
-          connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+          connection: redisConnection(config),
           prefix: config.queuePrefix,
         }),
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),

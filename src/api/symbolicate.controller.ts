@@ -49,7 +49,9 @@ export class SymbolicateController {
     name: 'wait',
     required: false,
     type: Number,
-    description: 'Seconds to wait for the result before answering 202 (0-600, capped by MAX_WAIT_SECONDS, default cap 60)',
+    description:
+      'Seconds to wait for the result before answering 202 (0-600, capped by MAX_WAIT_SECONDS, default cap 60). The answer ' +
+      'comes within these seconds + 0.5 s even when Redis goes away meanwhile (then 202: the job was accepted, poll its Location).',
     example: 10,
   })
   @ApiProduces('application/json', 'text/plain')

@@ -13,6 +13,8 @@ export interface AppConfig {
   host: string;
   port: number;
   redisUrl: string;
+  /** Longest delay between reconnect attempts while Redis is away (readiness returns this soon after it). */
+  redisReconnectMaxMs: number;
   storageRoot: string;
   logLevel: string;
   llvmSymbolizer: string;
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: dto.HOST ?? '0.0.0.0',
     port: dto.PORT ?? 3000,
     redisUrl: dto.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisReconnectMaxMs: dto.REDIS_RECONNECT_MAX_MS ?? 1000,
     storageRoot: resolve(dto.STORAGE_ROOT ?? resolve(__dirname, '..', '..', 'symbol-store')),
     logLevel: dto.LOG_LEVEL ?? 'info',
     llvmSymbolizer: dto.LLVM_SYMBOLIZER ?? 'llvm-symbolizer',
@@ -100,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 /** The variable names EnvDto knows, so unknown process variables are never read. */
 class EnvShape {
-  ROLE = 0; PORT = 0; HOST = 0; REDIS_URL = 0; STORAGE_ROOT = 0; LOG_LEVEL = 0; LLVM_SYMBOLIZER = 0;
+  ROLE = 0; PORT = 0; HOST = 0; REDIS_URL = 0; REDIS_RECONNECT_MAX_MS = 0; STORAGE_ROOT = 0; LOG_LEVEL = 0; LLVM_SYMBOLIZER = 0;
   SYMBOLIZER_PROCESSES = 0; SYMBOLIZER_TIMEOUT_MS = 0; WORKER_CONCURRENCY = 0; MAX_BODY_BYTES = 0;
   MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
   JOB_RETENTION_SECONDS = 0; JOB_RETENTION_COUNT = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;

@@ -23,6 +23,9 @@ export class EnvDto {
   @IsOptional() @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
   REDIS_URL?: string;
 
+  @IsOptional() @int() @IsInt() @Min(50) @Max(60_000)
+  REDIS_RECONNECT_MAX_MS?: number;
+
   @IsOptional() @IsString() @MinLength(1)
   STORAGE_ROOT?: string;
 

@@ -3,6 +3,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { redisConnection } from '../config/redis-connection';
 import { LOGGER } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { SymbridgeError } from '../model/errors';
@@ -23,6 +24,11 @@ export interface JobView {
 }
 
 const REDIS_TIMEOUT_MS = 5000;
+/** A ?wait answers at most this much after its N seconds (the last look at the job). */
+const WAIT_GRACE_MS = 500;
+
+/** The ?wait ran out: not an error, the answer is 202. */
+class WaitExpired extends Error {}
 
 /** The API side of the queue: enqueue, wait a bounded time, read a job back. */
 @Injectable()
@@ -66,21 +72,35 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     );
   }
 
-  /** The result if the job finishes within `seconds`, else undefined (the caller answers 202). */
+  /**
+   * The result if the job finishes within `seconds`, else undefined (the caller answers
+   * 202 with the job's location). Bounded as a whole: with Redis gone mid-wait, the
+   * events subscription and the final look at the job would otherwise wait for it to return.
+   */
   async waitFor(job: Job<SymbolicateJobV1, UnifiedStack, JobName>, seconds: number): Promise<UnifiedStack | undefined> {
     if (seconds <= 0) return undefined;
-    const events = await this.queueEvents();
-    const wait = job.waitUntilFinished(events, seconds * 1000);
+    const until = Date.now() + seconds * 1000;
+    const wait = this.waitUntil(job, until);
     this.waits.add(wait);
     try {
-      return await wait;
+      return await withDeadline(wait, seconds * 1000 + WAIT_GRACE_MS, () => new WaitExpired());
+    } catch (err) {
+      if (err instanceof WaitExpired) return undefined;
+      throw err;
+    } finally {
+      this.waits.delete(wait);
+    }
+  }
+
+  private async waitUntil(job: Job<SymbolicateJobV1, UnifiedStack, JobName>, until: number): Promise<UnifiedStack | undefined> {
+    const events = await this.queueEvents();
+    try {
+      return await job.waitUntilFinished(events, Math.max(1, until - Date.now()));
     } catch (err) {
       const message = (err as Error).message ?? '';
       // A finish event can be missed (e.g. while the events stream was still starting): ask the job itself.
       if (/timed out/i.test(message)) return this.resultIfCompleted(job.id!);
       throw new SymbridgeError('JOB_FAILED', `job ${job.id} failed: ${message}`, { job: job.id });
-    } finally {
-      this.waits.delete(wait);
     }
   }
 
@@ -141,7 +161,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   private queueEvents(): Promise<QueueEvents> {
     if (!this.eventsReady) {
       const events = new QueueEvents(SYMBOLICATE_QUEUE, {
-        connection: { url: this.config.redisUrl, maxRetriesPerRequest: null },
+        connection: redisConnection(this.config),
         prefix: this.config.queuePrefix,
       });
       events.on('error', (err) => this.log.warn({ err: err.message }, 'queue events connection error'));
@@ -156,6 +176,8 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   }
 
   private async resultIfCompleted(id: string): Promise<UnifiedStack | undefined> {
+    const client = (await this.queue.client) as unknown as { status: string };
+    if (client.status !== 'ready') return undefined; // Redis away: 202, the client polls
     const job = await Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id).catch(() => undefined);
     return job && (await job.isCompleted()) ? job.returnvalue : undefined;
   }

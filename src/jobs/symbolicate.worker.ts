@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap }
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { Logger } from 'pino';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { redisConnection } from '../config/redis-connection';
 import { LOGGER } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { SymbridgeError } from '../model/errors';
@@ -31,7 +32,7 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
   onApplicationBootstrap(): void {
     const c = this.config;
     this.worker = new Worker(SYMBOLICATE_QUEUE, (job) => this.process(job), {
-      connection: { url: c.redisUrl, maxRetriesPerRequest: null },
+      connection: redisConnection(c),
       prefix: c.queuePrefix,
       concurrency: c.workerConcurrency,
       lockDuration: c.jobLockMs,

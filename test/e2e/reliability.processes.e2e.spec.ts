@@ -133,6 +133,41 @@ describe('Redis away and back', () => {
   });
 });
 
+describe('Redis lost during a ?wait, and back after a long outage', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+    if (redis) rmSync(redis.dir, { recursive: true, force: true });
+  });
+
+  it('?wait=3 answers 202 within 3 s + 1 s though Redis died mid-wait; once Redis returns, ready again within about 2 s', async () => {
+    const env = { redisUrl: redis.url, prefix: uniquePrefix('redis-wait'), storageRoot: storage() };
+    const api = track(await startHttpProcess('api', env)); // no worker: the job cannot finish
+    const t0 = Date.now();
+    const waiting = postJob(api.url!, 3);
+    await sleep(800);
+    await redis.kill9();
+    const res = await waiting;
+    const ms = Date.now() - t0;
+    expect(ms).toBeLessThan(4000);
+    // It was accepted before Redis went: the client gets where to look (it survives in the AOF).
+    expect(res.status).toBe(202);
+    const { location } = (await res.json()) as { location: string };
+    expect(location).toMatch(/^\/v1\/jobs\//);
+
+    // A long outage: BullMQ's reconnect delay would have grown to 8-20 s (REDIS_RECONNECT_MAX_MS caps it).
+    await sleep(12_000);
+    await redis.restart();
+    const back = Date.now();
+    await until('the API to be ready again', async () => (await fetch(`${api.url}/readyz`)).status === 200, 30_000, 100);
+    expect(Date.now() - back).toBeLessThan(2500);
+    expect((await fetch(`${api.url}${location}`)).status).toBe(200);
+  });
+});
+
 describe('llvm-symbolizer killed from outside mid-job', () => {
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

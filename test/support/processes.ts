@@ -170,7 +170,7 @@ export class RedisServer {
   /** kill -9: no shutdown save, nothing flushed beyond what AOF already has. */
   async kill9(): Promise<void> {
     const p = this.process;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await gone;
