@@ -5,6 +5,7 @@ import { HealthController } from './api/health.controller';
 import { SymbolicateController } from './api/symbolicate.controller';
 import { DebuginfodController } from './api/debuginfod.controller';
 import { SymbolsController } from './api/symbols.controller';
+import { RedisConnections } from './adapters/redis-connection';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { SymbolicateWorker } from './jobs/symbolicate.worker';
 import { SymbolicateProducer } from './jobs/symbolicate.producer';
@@ -38,6 +39,19 @@ class PoolLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
+/** Closes the Redis connections BullMQ was handed and the shared-state client, after everything else. */
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(RedisConnections) private readonly redis: RedisConnections) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.close();
+  }
+}
+
+/** Keys of the state API and workers share in Redis, beside the queue's (same hash tag on a Cluster). */
+export function sharedKeyPrefix(config: AppConfig): string {
+  return `${config.queuePrefix}:shared`;
+}
+
 class StoreInit implements OnModuleInit {
   constructor(@Inject(SymbolStore) private readonly store: SymbolStore) {}
   async onModuleInit(): Promise<void> {
@@ -63,7 +77,10 @@ function createStore(config: AppConfig, log: Logger): SymbolStore {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, log: Logger): DynamicModule {
+    const redis = new RedisConnections(config.redis);
     const core: Provider[] = [
+      { provide: RedisConnections, useValue: redis },
+      RedisLifecycle,
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: createStore(config, log) },
@@ -106,14 +123,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         BullModule.forRoot({
-          connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+          connection: redis.bull(),
           prefix: config.queuePrefix,
         }),
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
       providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
-      exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics],
+      exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics, RedisConnections],
     };
   }
 }

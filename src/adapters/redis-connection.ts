@@ -132,3 +132,36 @@ export function createRedis(t: RedisTarget): IORedis | Cluster {
   if (t.mode === 'sentinel') return new IORedis(sentinelOptions(t, extra));
   return new Cluster(t.nodes, clusterOptions(t, extra));
 }
+
+/**
+ * The process's Redis connections for one target: what BullMQ is given, and one client for
+ * shared state (rate-limit counters, build-id locks, upstream misses), closed at shutdown.
+ */
+export class RedisConnections {
+  private readonly owned: Cluster[] = [];
+  private client?: IORedis | Cluster;
+
+  constructor(readonly target: RedisTarget) {}
+
+  /** A `connection` for a BullMQ Queue, Worker or QueueEvents. */
+  bull(): RedisOptions | Cluster {
+    return bullConnection(this.target, this.owned);
+  }
+
+  /** The shared-state client (created on first use). */
+  shared(): IORedis | Cluster {
+    if (!this.client) {
+      this.client = createRedis(this.target);
+      // ioredis reconnects by itself; an unhandled 'error' event would crash the process.
+      this.client.on('error', () => undefined);
+    }
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.owned, ...(this.client ? [this.client] : [])];
+    this.owned.length = 0;
+    this.client = undefined;
+    await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+  }
+}
