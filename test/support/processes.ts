@@ -104,10 +104,10 @@ export interface ServiceEnv {
 export async function startHttpProcess(role: 'api' | 'all', env: ServiceEnv): Promise<ServiceProcess> {
   const port = await freePort();
   const p = new ServiceProcess(spawnMain({ ...env, extra: { ROLE: role, PORT: String(port), ...env.extra } }), `http://127.0.0.1:${port}`);
-  await until(`ROLE=${role} to answer /healthz`, async () => {
-    if (!p.alive) throw new Error(`exited: ${p.err.join('').slice(-2000)}`);
-    return (await fetch(`${p.url}/healthz`).catch(() => undefined))?.ok;
-  }, 30_000, 150);
+  // An exit fails at once, with its stderr, rather than after the whole wait.
+  const exited = p.exit.then(() => Promise.reject(new Error(`ROLE=${role} exited before answering /healthz: ${p.err.join('').slice(-2000)}`)));
+  await Promise.race([until(`ROLE=${role} to answer /healthz`, async () => (await fetch(`${p.url}/healthz`).catch(() => undefined))?.ok, 30_000, 150), exited]);
+  exited.catch(() => undefined);
   return p;
 }
 
