@@ -481,11 +481,14 @@ export class SymbolStore {
   }
 
   /** The slot's file as a local path: in place on fs; on S3 through the cache, verified by build-id and size. */
-  private async localFile(id: string, slot: Slot): Promise<string | undefined> {
-    const k = this.key(id, slot);
-    const local = this.objects.localPath(k);
+  private async localFile(id: string, want: Slot): Promise<string | undefined> {
+    const local = this.objects.localPath(this.key(id, want));
     if (local) return local;
-    const record = (await this.readRecords(id))[slot];
+    const records = await this.readRecords(id);
+    // An unstripped build fills both slots with the same bytes: fetch them once.
+    const slot: Slot = records[want]?.kind === 'both' && records.debuginfo?.kind === 'both' ? 'debuginfo' : want;
+    const k = this.key(id, slot);
+    const record = records[slot];
     return this.options.cache!.get(k, {
       download: (to) => this.objects.download(k, to),
       verify: async (p) => {

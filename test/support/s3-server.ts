@@ -49,7 +49,9 @@ export class S3Server {
     };
   }
 
+  /** Start (again) on the same port and data; a no-op while it runs. */
   async restart(): Promise<void> {
+    if (this.process && this.process.exitCode === null && this.process.signalCode === null) return;
     const bin = join(REPO, 'node_modules', 's3rver', 'bin', 's3rver.js');
     const args = ['--openssl-legacy-provider', bin, '-d', this.dir, '-a', '127.0.0.1', '-p', String(this.port), '--configure-bucket', this.bucket, '-s'];
     this.process = spawn(process.execPath, args, { stdio: 'ignore' });
