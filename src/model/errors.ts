@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'ELF_INVALID'
+  | 'DWARF_INVALID'
   | 'NO_BUILD_ID'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
@@ -53,5 +54,12 @@ export class ParseError extends SymbridgeError {
 export class ElfError extends SymbridgeError {
   constructor(message: string, context: ErrorContext & { offset: number }) {
     super('ELF_INVALID', message, context);
+  }
+}
+
+/** DWARF that cannot be read: `section` and `offset` say where, `unit` which unit (its header offset). */
+export class DwarfError extends SymbridgeError {
+  constructor(message: string, context: ErrorContext & { section: string; offset: number; unit?: number }) {
+    super('DWARF_INVALID', message, context);
   }
 }
