@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HELLO_ID, LIBCRASHY, LIBCRASHY_ID, storeCase } from '../support/fixtures';
-import { eachBackend, ServiceOverrides, startService, TestService, upload } from '../support/service';
+import { eachBackend } from '../support/backends';
+import { ServiceOverrides, startService, TestService, upload } from '../support/service';
 
 /**
  * debuginfod compatibility, proven with the real clients: elfutils' debuginfod-find

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { UnifiedStack } from '../../src/model/unified-stack';
 import { captured, groundTruth, HELLO_ID, LIBCRASHY, LIBCRASHY_ID, storeCase } from '../support/fixtures';
-import { eachBackend, startService, TestService, upload } from '../support/service';
+import { eachBackend } from '../support/backends';
+import { startService, TestService, upload } from '../support/service';
 
 /** The symbol store through HTTP: uploads (concurrent too), listing, deletes, tokens, path safety, split debug files. */
 const UPLOAD = 'upload-token-0123456789abcdef';
