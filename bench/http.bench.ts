@@ -21,7 +21,7 @@ const CGO = join(REPO, 'test', 'fixtures', 'cgo-crash');
 /** The crash's native frame, as llvm-symbolizer names it: a 200 without it is an error too. */
 const EXPECTED = 'storage::RecordStore::checksum';
 
-async function workersReady(svc: ServiceProcesses, n: number): Promise<void> {
+export async function workersReady(svc: ServiceProcesses, n: number): Promise<void> {
   const q = new Queue(SYMBOLICATE_QUEUE, { connection: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }, prefix: svc.prefix });
   try {
     const deadline = Date.now() + 60_000;

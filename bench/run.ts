@@ -6,15 +6,16 @@ import { benchParse } from './parse.bench';
 import { benchUpload } from './upload.bench';
 import { benchMemory } from './memory.bench';
 import { benchElf } from './elf.bench';
+import { benchStores } from './stores.bench';
 import { debugFiles, goBinary, libjvm } from './lib/modules';
 import { Report } from './lib/report';
 import { machine } from './lib/machine';
 
 /**
  * `npm run bench [-- SECTION... --quick --n=N --out=FILE]`: every figure beside a
- * baseline measured in this same run. Sections: resolve http scale parse upload memory.
+ * baseline measured in this same run. Sections: resolve http scale parse upload memory elf stores.
  */
-const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory', 'elf'];
+const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory', 'elf', 'stores'];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -47,6 +48,15 @@ async function main(): Promise<void> {
 
   if (sections.includes('upload')) await benchUpload(report, quick ? 50 : 500);
   if (sections.includes('memory')) await benchMemory(report, quick ? 20 : 200);
+  if (sections.includes('stores')) {
+    await benchStores(report, {
+      seconds: quick ? 3 : 10,
+      maxRequests: quick ? 2_000 : 50_000,
+      clients: 32,
+      workers: [1, 2, 4],
+      moduleMb: quick ? 50 : 200,
+    });
+  }
   if (sections.includes('elf')) {
     const candidates = [libjvm(), goBinary(), ...debugFiles(0).slice(0, 2)].filter((m): m is NonNullable<typeof m> => m !== undefined);
     benchElf(report, candidates.filter((m, i) => candidates.findIndex((o) => o.path === m.path) === i));

@@ -9,7 +9,7 @@ import { ServiceProcesses } from './lib/service';
 import { nowMs } from './lib/stats';
 
 /** A real ELF with a build-id (the fixture's libcrashy.so) grown by a .debug_pad section of `mb` MiB. */
-function bigDebugFile(mb: number): string {
+export function bigDebugFile(mb: number): string {
   const out = join(WORK, `libcrashy-pad${mb}.so`);
   if (existsSync(out)) return out;
   const pad = join(WORK, `pad${mb}.bin`);
@@ -20,7 +20,7 @@ function bigDebugFile(mb: number): string {
 }
 
 /** Stream one file as multipart/form-data `files` (never in memory); ms until the answer, and the status. */
-function streamUpload(url: string, path: string): Promise<{ ms: number; status: number; body: string }> {
+export function streamUpload(url: string, path: string): Promise<{ ms: number; status: number; body: string }> {
   const boundary = `bench${Date.now()}`;
   const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="libcrashy.so"\r\nContent-Type: application/octet-stream\r\n\r\n`);
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);

@@ -4,7 +4,9 @@
 #   - starts a local Redis on loopback when none answers at REDIS_URL;
 #   - installs npm dependencies (npm ci) and builds dist/.
 #   --test: also what the test suite needs (Debian's chromium for the Swagger UI browser test;
-#           debuginfod-find and gdb, the real clients of the store's debuginfod API).
+#           debuginfod-find and gdb, the real clients of the store's debuginfod API). The S3
+#           endpoint the S3-backend tests start (s3rver) is an npm devDependency: `npm ci` installs
+#           it; the Sentinel tests run redis-server in sentinel mode (the redis-server package).
 # Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +41,9 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # Redis: use the one at REDIS_URL; start a local one only when nothing answers there.
-if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
+# Sentinel and Cluster URLs name deployments someone else runs: nothing to start here.
+case "$REDIS_URL" in *+sentinel://*|*+cluster://*) redis_managed=1 ;; *) redis_managed=0 ;; esac
+if [ "$redis_managed" = 0 ] && ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
   hostport="${REDIS_URL#*://}"; hostport="${hostport#*@}"; hostport="${hostport%%/*}"
   host="${hostport%%:*}"; port="${hostport##*:}"; [ "$port" = "$hostport" ] && port=6379
   case "$host" in

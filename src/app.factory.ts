@@ -7,7 +7,8 @@ import { HttpErrorFilter } from './api/http-error.filter';
 import { loadCommittedSpec } from './api/openapi';
 import { mountQueueDashboard } from './api/queue-dashboard';
 import { registerRateLimits } from './api/rate-limit';
-import { AppModule } from './app.module';
+import { AppModule, sharedKeyPrefix } from './app.module';
+import { RedisConnections } from './adapters/redis-connection';
 import { AppConfig } from './config/config';
 import { PinoNestLogger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
@@ -27,7 +28,7 @@ export async function createHttpApp(config: AppConfig, log: Logger): Promise<Nes
     log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     done();
   });
-  await registerRateLimits(app, config.limits);
+  await registerRateLimits(app, config.limits, { redis: app.get(RedisConnections).shared(), keyPrefix: sharedKeyPrefix(config) });
   app.useGlobalFilters(new HttpErrorFilter(log, config.limits));
   await mountQueueDashboard(app);
   SwaggerModule.setup('docs', app, () => loadCommittedSpec(app), { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });

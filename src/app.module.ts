@@ -5,8 +5,8 @@ import { HealthController } from './api/health.controller';
 import { SymbolicateController } from './api/symbolicate.controller';
 import { DebuginfodController } from './api/debuginfod.controller';
 import { SymbolsController } from './api/symbols.controller';
+import { RedisConnections } from './adapters/redis-connection';
 import { APP_CONFIG, AppConfig } from './config/config';
-import { redisConnection } from './config/redis-connection';
 import { SymbolicateWorker } from './jobs/symbolicate.worker';
 import { SymbolicateProducer } from './jobs/symbolicate.producer';
 import { SYMBOLICATE_QUEUE } from './jobs/queue.constants';
@@ -21,6 +21,12 @@ import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
 import { AccessTokens } from './symbol-store/access-tokens';
 import { DebuginfodUpstream } from './symbol-store/debuginfod-upstream';
 import { SymbolStore } from './symbol-store/symbol-store.service';
+import { RedisBuildIdLock } from './symbol-store/build-id-lock';
+import { FsObjectStore } from './symbol-store/fs-object.store';
+import { LocalFileCache } from './symbol-store/local-file.cache';
+import { RedisMissCache } from './symbol-store/miss-cache';
+import { S3ObjectStore } from './symbol-store/s3-object.store';
+import { join } from 'node:path';
 
 const WORKER_METRICS = Symbol('WORKER_METRICS');
 
@@ -39,22 +45,49 @@ class PoolLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
-class StoreInit implements OnModuleInit {
+/** Closes the Redis connections BullMQ was handed and the shared-state client, after everything else. */
+class RedisLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(RedisConnections) private readonly redis: RedisConnections) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.close();
+  }
+}
+
+/** Keys of the state API and workers share in Redis, beside the queue's (same hash tag on a Cluster). */
+export function sharedKeyPrefix(config: AppConfig): string {
+  return `${config.queuePrefix}:shared`;
+}
+
+class StoreInit implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(SymbolStore) private readonly store: SymbolStore) {}
   async onModuleInit(): Promise<void> {
     await this.store.init();
   }
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
 }
 
-/** The store, with the upstream debuginfod servers it may fetch misses from. */
-function createStore(config: AppConfig, log: Logger): SymbolStore {
+/**
+ * The store on its backend (the storage root, or S3 with a local cache of fetched files),
+ * with the upstream debuginfod servers it may fetch misses from, and the state machines
+ * share kept in Redis: the per-build-id upload lock and the upstream misses.
+ */
+function createStore(config: AppConfig, log: Logger, redis: RedisConnections): SymbolStore {
   const warn = (msg: string) => log.warn({ component: 'symbol-store' }, msg);
   const info = (msg: string) => log.info({ component: 'symbol-store' }, msg);
   const upstream = new DebuginfodUpstream(
     { urls: config.upstreamDebuginfodUrls, timeoutMs: config.upstreamTimeoutMs, maxBytes: config.limits.maxUploadBytes },
     warn,
   );
-  return new SymbolStore(config.storageRoot, { upstream, warn, info });
+  const shared = sharedKeyPrefix(config);
+  const lock = new RedisBuildIdLock(redis.shared(), shared, { ttlMs: 30_000, waitMs: config.storeLockWaitMs });
+  const misses = new RedisMissCache(redis.shared(), shared);
+  if (config.storeBackend === 's3') {
+    const cache = new LocalFileCache(config.cacheDir, config.cacheMaxBytes, warn);
+    return new SymbolStore(new S3ObjectStore(config.s3!), { upstream, warn, info, lock, misses, cache, tempDir: join(config.cacheDir, '.uploads') });
+  }
+  return new SymbolStore(new FsObjectStore(config.storageRoot), { upstream, warn, info, lock, misses });
 }
 
 /**
@@ -65,10 +98,13 @@ function createStore(config: AppConfig, log: Logger): SymbolStore {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, log: Logger): DynamicModule {
+    const redis = new RedisConnections(config.redis, config.redisReconnectMaxMs);
     const core: Provider[] = [
+      { provide: RedisConnections, useValue: redis },
+      RedisLifecycle,
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
-      { provide: SymbolStore, useValue: createStore(config, log) },
+      { provide: SymbolStore, useValue: createStore(config, log, redis) },
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,
@@ -108,14 +144,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         BullModule.forRoot({
-          connection: redisConnection(config),
+          connection: redis.bull(),
           prefix: config.queuePrefix,
         }),
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
       providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
-      exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics],
+      exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics, RedisConnections],
     };
   }
 }

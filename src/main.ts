@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { createHttpApp, createWorkerApp } from './app.factory';
-import { ConfigError, loadConfig } from './config/config';
+import { describeRedis } from './adapters/redis-connection';
+import { AppConfig, ConfigError, loadConfig } from './config/config';
 import { createServer } from 'node:http';
 import { createLogger } from './logging/logger';
 import { Metrics } from './metrics/metrics';
@@ -31,13 +32,19 @@ async function main(): Promise<void> {
       });
       server.listen(config.metricsPort, config.host).unref(); // never what keeps a draining worker alive
     }
-    log.info({ redis: config.redisUrl, storage: config.storageRoot, metricsPort: config.metricsPort }, 'worker started');
+    log.info({ redis: describeRedis(config.redis), store: storeDescription(config), metricsPort: config.metricsPort }, 'worker started');
     return;
   }
   const app = await createHttpApp(config, log);
   exitGracefullyOnSignals(app, log, config.shutdownTimeoutMs);
   await app.listen(config.port, config.host);
-  log.info({ port: config.port, role: config.role, redis: config.redisUrl, storage: config.storageRoot }, 'listening');
+  log.info({ port: config.port, role: config.role, redis: describeRedis(config.redis), store: storeDescription(config) }, 'listening');
+}
+
+/** Logged at start: where the symbols are (never credentials). */
+function storeDescription(config: AppConfig): string {
+  const s3 = config.s3;
+  return s3 ? `s3://${s3.bucket}/${s3.prefix}${s3.endpoint ? ` at ${s3.endpoint}` : ''} (cache ${config.cacheDir})` : config.storageRoot;
 }
 
 main().catch((err) => {

@@ -1,6 +1,4 @@
 import { BUILD_ID_PARAM } from './dto/params';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
@@ -74,25 +72,19 @@ export class DebuginfodController {
       throw new SymbridgeError('NOT_FOUND', `"${artifact.slice(0, 40)}" is not served here: ask for /buildid/${id}/debuginfo or /executable`);
     }
     const slot = artifact as Slot;
-    const path = slot === 'debuginfo' ? await this.store.debugFile(id) : await this.store.slotFile(id, slot);
-    const st = path ? await stat(path).catch(() => undefined) : undefined;
-    if (!path || !st) {
+    const found = await this.store.openSlot(id, slot, { body });
+    if (!found) {
       throw new SymbridgeError('NOT_FOUND', `no ${slot} for build-id ${id}`, { buildId: id });
     }
-    const record = await this.store.slotRecord(id, slot);
     void reply
       .status(200)
       .header('content-type', 'application/octet-stream')
-      .header('content-length', String(st.size))
-      .header('x-debuginfod-size', String(st.size))
-      .header('last-modified', st.mtime.toUTCString())
+      .header('content-length', String(found.size))
+      .header('x-debuginfod-size', String(found.size))
+      .header('last-modified', found.mtime.toUTCString())
       .header('cache-control', 'public');
     // The stored name, not the server path: no storage layout leaks out.
-    if (record?.name) reply.header('x-debuginfod-file', `/${encodeURIComponent(record.name)}`);
-    if (!body) {
-      await reply.send();
-      return;
-    }
-    await reply.send(createReadStream(path));
+    if (found.record?.name) reply.header('x-debuginfod-file', `/${encodeURIComponent(found.record.name)}`);
+    await reply.send(body ? found.stream : undefined);
   }
 }

@@ -1,9 +1,8 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { APP_CONFIG, AppConfig } from '../config/config';
+import { SymbridgeError } from '../model/errors';
+import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { SymbolicateProducer } from '../jobs/symbolicate.producer';
 import { HealthDto } from './dto/responses.dto';
 
@@ -12,7 +11,7 @@ import { HealthDto } from './dto/responses.dto';
 export class HealthController {
   constructor(
     private readonly producer: SymbolicateProducer,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: SymbolStore,
   ) {}
 
   @Get('healthz')
@@ -23,7 +22,7 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOperation({ operationId: 'readyz', summary: 'Readiness: Redis answers and the storage root is writable' })
+  @ApiOperation({ operationId: 'readyz', summary: 'Readiness: Redis answers and the symbol store (storage root or S3 bucket) is reachable' })
   @ApiOkResponse({ type: HealthDto })
   @ApiResponse({ status: 503, type: HealthDto, description: 'A dependency is unavailable; checks say which' })
   async readyz(@Res() reply: FastifyReply): Promise<void> {
@@ -34,9 +33,9 @@ export class HealthController {
       () => (checks.redis = 'ok'),
       (err: Error) => (checks.redis = err.message),
     );
-    await access(this.config.storageRoot, constants.W_OK).then(
+    await this.store.objects.checkWritable().then(
       () => (checks.storage = 'ok'),
-      (err: Error) => (checks.storage = `storage root ${this.config.storageRoot} not writable: ${err.message}`),
+      (err: Error) => (checks.storage = err instanceof SymbridgeError ? err.message : `${this.store.where} not writable: ${err.message}`),
     );
     const ok = Object.values(checks).every((v) => v === 'ok');
     await reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });

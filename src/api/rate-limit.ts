@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import IORedis, { Cluster } from 'ioredis';
 import { Limits } from '../config/limits';
 import { ErrorBody } from './http-error.filter';
 
@@ -12,13 +13,18 @@ const LIMITED: { method: string; url: string; what: string; max: (l: Limits) => 
 
 /**
  * Per-client (IP) rate limits on the expensive endpoints (@fastify/rate-limit's counters,
- * in memory per API process). We ask the limiter and answer ourselves, so a refusal is
- * our usual error JSON with Retry-After, sent before the body is read.
+ * kept in Redis so every API machine counts against the same limit). We ask the limiter
+ * and answer ourselves, so a refusal is our usual error JSON with Retry-After, sent before
+ * the body is read. Redis away: requests are not limited (the enqueue answers 503 anyway).
  */
-export async function registerRateLimits(app: NestFastifyApplication, limits: Limits): Promise<void> {
+export async function registerRateLimits(
+  app: NestFastifyApplication,
+  limits: Limits,
+  shared: { redis: IORedis | Cluster; keyPrefix: string },
+): Promise<void> {
   const active = LIMITED.filter((r) => r.max(limits) > 0);
   if (active.length === 0) return;
-  await app.register(rateLimit as never, { global: false });
+  await app.register(rateLimit as never, { global: false, redis: shared.redis, nameSpace: `${shared.keyPrefix}:rate:`, skipOnError: true });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   const checks = active.map((r) => ({
     ...r,

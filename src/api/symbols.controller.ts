@@ -81,7 +81,7 @@ export class SymbolsController {
   @ApiResponse({ status: 415, type: ErrorDto, description: 'Not multipart/form-data' })
   @ApiResponse({ status: 422, type: ErrorDto, description: 'Not ELF, malformed ELF, or no build-id (the message says how to add one)' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'More than RATE_LIMIT_UPLOADS uploads from this client in RATE_LIMIT_WINDOW_MS (default 120 per 60 s); Retry-After says when' })
-  @ApiResponse({ status: 503, type: ErrorDto, description: 'The storage root is read-only or not writable; nothing was stored' })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'The symbol store (storage root or S3 bucket) is read-only, unreachable or failing; nothing was stored' })
   @ApiResponse({ status: 507, type: ErrorDto, description: 'The storage root is full; nothing was stored' })
   async upload(@Req() req: FastifyRequest): Promise<UploadResponseDto> {
     this.access.requireUpload(req.headers.authorization);
@@ -183,7 +183,7 @@ export class SymbolsController {
   /** Multipart limit errors name the limit; a failure after some files were stored says which. */
   private explain(err: unknown, name: string, maxBytes: number, maxFiles: number, stored: UploadResultDto[]): unknown {
     const code = (err as { code?: string }).code;
-    let out = storageError(multipartFailure(err), this.config.storageRoot);
+    let out = storageError(multipartFailure(err), this.store.where);
     if (code === 'FST_REQ_FILE_TOO_LARGE') out = tooLarge(name, maxBytes);
     else if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
       out = new SymbridgeError('INPUT_TOO_LARGE', `more than ${maxFiles} files in one upload (MAX_UPLOAD_FILES): split it into several requests`);

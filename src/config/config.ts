@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { clusterSafePrefix, parseRedisUrl, RedisTarget } from '../adapters/redis-connection';
 import { DebuginfodUpstream } from '../symbol-store/debuginfod-upstream';
+import { S3_PART_SIZE, S3_QUEUE_SIZE, S3StoreOptions } from '../symbol-store/s3-object.store';
 import { EnvDto } from './env.dto';
 import { DEFAULT_LIMITS, Limits } from './limits';
 
@@ -15,7 +17,17 @@ export interface AppConfig {
   redisUrl: string;
   /** Longest delay between reconnect attempts while Redis is away (readiness returns this soon after it). */
   redisReconnectMaxMs: number;
+  /** REDIS_URL parsed: one server, sentinels, or a cluster. */
+  redis: RedisTarget;
+  /** fs: files under storageRoot; s3: objects in a bucket, fetched into a bounded local cache. */
+  storeBackend: 'fs' | 's3';
   storageRoot: string;
+  s3?: S3StoreOptions;
+  /** Where a worker keeps the objects it fetched from S3, and how much (LRU by size). */
+  cacheDir: string;
+  cacheMaxBytes: number;
+  /** How long an upload waits for another upload of the same build-id (any API machine) to finish. */
+  storeLockWaitMs: number;
   logLevel: string;
   llvmSymbolizer: string;
   symbolizerProcesses: number;
@@ -59,13 +71,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const lines = errors.map((e) => `  ${e.property}=${shown(e)}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
+  const redisUrl = dto.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let redis: RedisTarget;
+  try {
+    redis = parseRedisUrl(redisUrl);
+  } catch (err) {
+    throw new ConfigError(`invalid environment:\n  REDIS_URL: ${(err as Error).message}`);
+  }
+  const storeBackend = dto.STORE_BACKEND ?? 'fs';
+  if (storeBackend === 's3' && !dto.S3_BUCKET) throw new ConfigError('invalid environment:\n  S3_BUCKET: required when STORE_BACKEND=s3');
+  const prefix = dto.QUEUE_PREFIX ?? 'symbridge';
+  const storageRoot = resolve(dto.STORAGE_ROOT ?? resolve(__dirname, '..', '..', 'symbol-store'));
   return {
     role: dto.ROLE ?? 'all',
     host: dto.HOST ?? '0.0.0.0',
     port: dto.PORT ?? 3000,
-    redisUrl: dto.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl,
     redisReconnectMaxMs: dto.REDIS_RECONNECT_MAX_MS ?? 1000,
-    storageRoot: resolve(dto.STORAGE_ROOT ?? resolve(__dirname, '..', '..', 'symbol-store')),
+    redis,
+    storeBackend,
+    storageRoot,
+    s3:
+      storeBackend === 's3'
+        ? {
+            bucket: dto.S3_BUCKET!,
+            prefix: s3Prefix(dto.S3_PREFIX),
+            endpoint: dto.S3_ENDPOINT,
+            region: dto.S3_REGION ?? dto.AWS_REGION ?? 'us-east-1',
+            forcePathStyle: dto.S3_FORCE_PATH_STYLE === 'true' || dto.S3_FORCE_PATH_STYLE === '1',
+            timeoutMs: dto.S3_TIMEOUT_MS ?? 10_000,
+            partSize: S3_PART_SIZE,
+            queueSize: S3_QUEUE_SIZE,
+          }
+        : undefined,
+    cacheDir: resolve(dto.CACHE_DIR ?? join(storageRoot, '.cache')),
+    cacheMaxBytes: dto.CACHE_MAX_BYTES ?? 10 * 1024 ** 3,
+    storeLockWaitMs: dto.STORE_LOCK_WAIT_MS ?? 600_000,
     logLevel: dto.LOG_LEVEL ?? 'info',
     llvmSymbolizer: dto.LLVM_SYMBOLIZER ?? 'llvm-symbolizer',
     symbolizerProcesses: dto.SYMBOLIZER_PROCESSES ?? 2,
@@ -82,7 +123,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     readAccess: dto.SYMBOLS_READ_ACCESS ?? 'open',
     upstreamDebuginfodUrls: DebuginfodUpstream.parseUrls(dto.UPSTREAM_DEBUGINFOD_URLS ?? dto.DEBUGINFOD_URLS),
     upstreamTimeoutMs: dto.UPSTREAM_TIMEOUT_MS ?? 30_000,
-    queuePrefix: dto.QUEUE_PREFIX ?? 'symbridge',
+    // A Cluster keeps a queue's keys in one slot only under a {hash tag}.
+    queuePrefix: redis.mode === 'cluster' ? clusterSafePrefix(prefix) : prefix,
     metricsPort: dto.METRICS_PORT ?? 9464,
     jobLockMs: dto.JOB_LOCK_MS ?? 30_000,
     stalledCheckMs: dto.STALLED_CHECK_MS ?? 15_000,
@@ -111,6 +153,14 @@ class EnvShape {
   UPLOAD_TOKENS = 0; ADMIN_TOKENS = 0; READ_TOKENS = 0; SYMBOLS_READ_ACCESS = 0;
   UPSTREAM_DEBUGINFOD_URLS = 0; DEBUGINFOD_URLS = 0; UPSTREAM_TIMEOUT_MS = 0;
   MAX_FRAMES = 0; RATE_LIMIT_SYMBOLICATE = 0; RATE_LIMIT_UPLOADS = 0; RATE_LIMIT_WINDOW_MS = 0; SHUTDOWN_TIMEOUT_MS = 0;
+  STORE_BACKEND = 0; S3_ENDPOINT = 0; S3_BUCKET = 0; S3_PREFIX = 0; S3_FORCE_PATH_STYLE = 0; S3_REGION = 0; AWS_REGION = 0;
+  S3_TIMEOUT_MS = 0; CACHE_DIR = 0; CACHE_MAX_BYTES = 0; STORE_LOCK_WAIT_MS = 0;
+}
+
+/** "" or a prefix ending in "/" (keys are prefix + buildid/...). */
+function s3Prefix(p: string | undefined): string {
+  const t = (p ?? '').replace(/^\/+/, '');
+  return t === '' || t.endsWith('/') ? t : `${t}/`;
 }
 
 /** Comma/space separated tokens (EnvDto already checked each is long enough). */

@@ -20,11 +20,46 @@ export class EnvDto {
   @IsOptional() @IsString()
   HOST?: string;
 
-  @IsOptional() @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true })
+  /** redis://, rediss://, redis+sentinel://h1,h2/master, redis+cluster://h1,h2 (config.ts parses the rest). */
+  @IsOptional() @Matches(/^rediss?(\+sentinel|\+cluster)?:\/\/\S+$/i, { message: '$property: redis://host:port, redis+sentinel://h1:26379,h2:26379/master or redis+cluster://h1:7000,h2:7001' })
   REDIS_URL?: string;
 
   @IsOptional() @int() @IsInt() @Min(50) @Max(60_000)
   REDIS_RECONNECT_MAX_MS?: number;
+
+  @IsOptional() @IsIn(['fs', 's3'])
+  STORE_BACKEND?: 'fs' | 's3';
+
+  @IsOptional() @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  S3_ENDPOINT?: string;
+
+  /** S3 bucket names: 3-63 of [a-z0-9.-]. */
+  @IsOptional() @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: '$property: an S3 bucket name (3-63 of a-z 0-9 . -)' })
+  S3_BUCKET?: string;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9!_.*'()/-]*$/, { message: "$property: key prefix of A-Za-z0-9 !_.*'()- and /" })
+  S3_PREFIX?: string;
+
+  @IsOptional() @IsIn(['true', 'false', '1', '0'])
+  S3_FORCE_PATH_STYLE?: string;
+
+  @IsOptional() @Matches(/^[a-z0-9-]+$/, { message: '$property: a region name like us-east-1' })
+  S3_REGION?: string;
+
+  @IsOptional() @Matches(/^[a-z0-9-]+$/, { message: '$property: a region name like us-east-1' })
+  AWS_REGION?: string;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  S3_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsString() @MinLength(1)
+  CACHE_DIR?: string;
+
+  @IsOptional() @int() @IsInt() @Min(1024 * 1024)
+  CACHE_MAX_BYTES?: number;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  STORE_LOCK_WAIT_MS?: number;
 
   @IsOptional() @IsString() @MinLength(1)
   STORAGE_ROOT?: string;

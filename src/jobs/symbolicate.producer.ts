@@ -2,8 +2,8 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { InjectQueue } from '@nestjs/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import { Logger } from 'pino';
+import { RedisConnections } from '../adapters/redis-connection';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { redisConnection } from '../config/redis-connection';
 import { LOGGER } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { SymbridgeError } from '../model/errors';
@@ -44,6 +44,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
     metrics: Metrics,
+    private readonly redis: RedisConnections,
   ) {
     this.queue.on('error', (err) => this.log.warn({ err: err.message }, 'queue connection error'));
     // Every ?wait in flight holds one 'closing' listener (BullMQ's waitUntilFinished) until
@@ -161,7 +162,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   private queueEvents(): Promise<QueueEvents> {
     if (!this.eventsReady) {
       const events = new QueueEvents(SYMBOLICATE_QUEUE, {
-        connection: redisConnection(this.config),
+        connection: this.redis.bull(),
         prefix: this.config.queuePrefix,
       });
       events.on('error', (err) => this.log.warn({ err: err.message }, 'queue events connection error'));

@@ -1,16 +1,18 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import { Logger } from 'pino';
+import { RedisConnections } from '../adapters/redis-connection';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { redisConnection } from '../config/redis-connection';
 import { LOGGER } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
-import { SymbridgeError } from '../model/errors';
+import { ErrorCode, SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { basename } from '../normalize/find-mapping';
 import { SymbolicatePipeline } from '../pipeline/symbolicate.pipeline';
 import { withDeadline } from './deadline';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
+
+const RETRYABLE = new Set<ErrorCode>(['STORAGE_UNAVAILABLE', 'QUEUE_UNAVAILABLE']);
 
 /**
  * The worker: takes a job, runs the pipeline, reports progress; no logic of its own.
@@ -27,12 +29,13 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly metrics: Metrics,
+    private readonly redis: RedisConnections,
   ) {}
 
   onApplicationBootstrap(): void {
     const c = this.config;
     this.worker = new Worker(SYMBOLICATE_QUEUE, (job) => this.process(job), {
-      connection: redisConnection(c),
+      connection: this.redis.bull(),
       prefix: c.queuePrefix,
       concurrency: c.workerConcurrency,
       lockDuration: c.jobLockMs,
@@ -85,8 +88,8 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       this.log.warn({ job: job.id, err }, 'job failed');
       this.metrics.jobs.inc({ outcome: 'failed' });
       this.metrics.jobDuration.observe((Date.now() - started) / 1000);
-      // Bad input does not get better on retry.
-      if (err instanceof SymbridgeError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      // Bad input does not get better on retry; a store or Redis that is away may (JOB_ATTEMPTS, with backoff).
+      if (err instanceof SymbridgeError && !RETRYABLE.has(err.code)) throw new UnrecoverableError(`${err.code}: ${err.message}`);
       throw err;
     }
   }

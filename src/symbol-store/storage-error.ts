@@ -5,19 +5,19 @@ import { SymbridgeError } from '../model/errors';
  * quota), a read-only or forbidden root is 503 (an operator's problem, not the client's).
  * Other system-call failures are 503 too; anything else is returned unchanged.
  */
-export function storageError(err: unknown, root: string): unknown {
+export function storageError(err: unknown, where: string): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new SymbridgeError('STORAGE_FULL', `the symbol store is full (${code} under the storage root ${root}); nothing was stored, retry once space is freed`);
+    return new SymbridgeError('STORAGE_FULL', `the symbol store is full (${code} in the ${where}); nothing was stored, retry once space is freed`);
   }
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') {
-    return new SymbridgeError('STORAGE_UNAVAILABLE', `the symbol store cannot be written (${code} under the storage root ${root}); nothing was stored, retry later`);
+    return new SymbridgeError('STORAGE_UNAVAILABLE', `the symbol store cannot be written (${code} in the ${where}); nothing was stored, retry later`);
   }
   // Any other system call failing under the root (EIO, ENOENT from a recursive mkdir on a
   // read-only mount, ENAMETOOLONG...) is the store's failure too: still nothing was stored.
   const syscall = (err as NodeJS.ErrnoException | undefined)?.syscall;
   if (code && syscall) {
-    return new SymbridgeError('STORAGE_UNAVAILABLE', `the symbol store failed (${code} in ${syscall} under the storage root ${root}); nothing was stored, retry later`);
+    return new SymbridgeError('STORAGE_UNAVAILABLE', `the symbol store failed (${code} in ${syscall} in the ${where}); nothing was stored, retry later`);
   }
   return err;
 }

@@ -1,32 +1,46 @@
-import { randomBytes } from 'node:crypto';
-import { Dirent } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FileSource } from '../adapters/range-source.adapter';
 import { readElf } from '../elf/elf-file';
 import { ElfInfo, goBuildIdKey, loadSegments, primaryBuildId } from '../elf/elf-types';
 import { ElfError, SymbridgeError } from '../model/errors';
+import { BuildIdLock, LocalBuildIdLock } from './build-id-lock';
 import { isBuildId } from './build-id';
 import { DebuginfodUpstream } from './debuginfod-upstream';
-import { combine, contentsOf, FileRecord, Slot, SLOTS, slotsOf, StoredFileMeta, kindOf } from './stored-file';
+import { FsObjectStore } from './fs-object.store';
+import { LocalFileCache } from './local-file.cache';
+import { LocalMissCache, MissCache } from './miss-cache';
 import { fileName, nameKey } from './name-key';
+import { ObjectStat, ObjectStore, objectKey } from './object-store';
+import { combine, contentsOf, FileRecord, Slot, SLOTS, slotsOf, StoredFileMeta, kindOf } from './stored-file';
 import { WrittenFile } from './temp-file.writer';
 
 /**
- * Debug files by build-id under the storage root:
- *   buildid/<id>/executable | debuginfo     the files (one that is both is hard-linked twice)
+ * Debug files by build-id, as keys of an ObjectStore (the storage root on disk, or an S3 bucket):
+ *   buildid/<id>/executable | debuginfo     the files (on fs, one that is both is one inode twice)
  *   buildid/<id>/<slot>.json                FileRecord: the source of truth beside each file
+ *   buildid/<id>/<artifact>[.json]          named per-build-id artifacts (a symcache), with size and SHA-256
  *   index/names/<name>/<id>                 by-name index (one store holds many builds of a name)
  *   index/alias/<go-build-id-hex>           -> primary id (Go binaries that also have a GNU id)
  *   index/VERSION                           missing or old: the index is rebuilt at start
- *   .tmp/                                   uploads in flight; linked into place when verified
- * The index is derived from buildid/ and can always be rebuilt (rebuildIndex).
- * Every path joined here is made of a validated build-id, a slot name or an encoded
- * file name: nothing from a request reaches the file system unchecked.
+ * A slot exists when its file does; its record is written first, so a reader that sees
+ * the file also sees what it is. The index is derived from buildid/ and can always be
+ * rebuilt (rebuildIndex). Every key is made of a validated build-id, a slot or artifact
+ * name or an encoded file name: nothing from a request reaches the store unchecked.
+ *
+ * Files are opened where they are on fs; from S3 through the worker's LocalFileCache,
+ * each download verified (build-id and size; an artifact's SHA-256) before it is used.
  */
 const INDEX_VERSION = '2';
 const NEGATIVE_TTL_MS = 10 * 60_000;
 const TMP_MAX_AGE_MS = 24 * 3600_000;
+/** Names of per-build-id artifacts: short, lowercase, never a slot's or a record's name. */
+const ARTIFACT = /^[a-z][a-z0-9-]{0,31}$/;
 
 export interface IngestResult {
   buildId: string;
@@ -50,36 +64,79 @@ export interface ListPage {
   next_cursor?: string;
 }
 
+/** What is stored about a named artifact (beside it, as <name>.json). */
+export interface ArtifactRecord {
+  size: number;
+  sha256: string;
+  stored_at: string;
+}
+
+/** A slot's bytes to serve (debuginfod): a stream, with what the headers need. */
+export interface SlotStream {
+  stream: Readable;
+  size: number;
+  mtime: Date;
+  record?: FileRecord;
+}
+
 export interface StoreOptions {
   upstream?: DebuginfodUpstream;
   warn?: (msg: string) => void;
   info?: (msg: string) => void;
+  /** One writer per build-id; in Redis when several API machines share the store. */
+  lock?: BuildIdLock;
+  /** Upstream misses remembered; in Redis when machines share them. */
+  misses?: MissCache;
+  /** Local copies of objects (required when the store has no local paths, i.e. S3). */
+  cache?: LocalFileCache;
+  /** Where uploads are staged when the store is not a file system (default: the OS temp dir). */
+  tempDir?: string;
 }
 
 export class SymbolStore {
+  readonly objects: ObjectStore;
   private readonly inflight = new Map<string, Promise<void>>();
-  private readonly misses = new Map<string, number>();
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly lock: BuildIdLock;
+  private readonly misses: MissCache;
+  private readonly tempDir: string;
   /** Upstream downloads kept (observable by tests and metrics). */
   upstreamFetches = 0;
 
+  /** A string is a storage root on disk (STORE_BACKEND=fs). */
   constructor(
-    readonly root: string,
+    objects: ObjectStore | string,
     private readonly options: StoreOptions = {},
-  ) {}
+  ) {
+    this.objects = typeof objects === 'string' ? new FsObjectStore(objects) : objects;
+    this.lock = options.lock ?? new LocalBuildIdLock();
+    this.misses = options.misses ?? new LocalMissCache();
+    this.tempDir = this.objects instanceof FsObjectStore ? join(this.objects.root, '.tmp') : (options.tempDir ?? join(tmpdir(), 'symbridge-uploads'));
+    if (!this.objects.localPath('x') && !options.cache) throw new Error(`${this.objects.where} needs a local file cache (CACHE_DIR)`);
+  }
 
   static isBuildId(id: string): boolean {
     return isBuildId(id);
   }
 
+  /** Where the symbols are, for messages. */
+  get where(): string {
+    return this.objects.where;
+  }
+
+  get cacheStats() {
+    return this.options.cache?.stats();
+  }
+
   async init(): Promise<void> {
-    await Promise.all(['buildid', '.tmp'].map((d) => mkdir(join(this.root, d), { recursive: true })));
+    await mkdir(this.tempDir, { recursive: true });
+    if (this.objects instanceof FsObjectStore) await mkdir(join(this.objects.root, 'buildid'), { recursive: true });
     await this.sweepTemp().catch((err: Error) => this.options.warn?.(`old temp files not swept: ${err.message}`));
-    const version = await readFile(join(this.root, 'index', 'VERSION'), 'utf8').catch(() => '');
-    if (version.trim() === INDEX_VERSION) return;
+    await this.options.cache?.init();
     // Nothing stored may keep the service from starting: entries are skipped one by one,
-    // and a store that cannot be indexed at all (read-only) is served with the index it has.
+    // and a store that cannot be indexed at all (read-only, unreachable) is served with the index it has.
     try {
+      const version = (await this.objects.readText('index/VERSION')) ?? '';
+      if (version.trim() === INDEX_VERSION) return;
       const report = await this.rebuildIndex();
       this.options.info?.(`index rebuilt: ${report.buildIds} build-ids, ${report.names} names, ${report.aliases} aliases, ${report.skipped.length} skipped`);
     } catch (err) {
@@ -87,15 +144,20 @@ export class SymbolStore {
     }
   }
 
-  /** A fresh path in the store's own temp folder (same file system, so link/rename is atomic). */
+  async close(): Promise<void> {
+    await this.objects.close();
+  }
+
+  /** A fresh local path to stage an upload in (on fs: the store's own .tmp, so linking it into place is atomic). */
   tempPath(): string {
-    return join(this.root, '.tmp', `${Date.now()}-${randomBytes(8).toString('hex')}`);
+    return join(this.tempDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
   }
 
   /**
-   * Verify a fully written temp file as ELF with a build-id and link it into place.
-   * Idempotent and safe under concurrency: a slot is claimed with link(2), which fails
-   * when it exists, so the same build-id uploaded twice (or at once) stores one file.
+   * Verify a fully written temp file as ELF with a build-id and store it. Idempotent and
+   * safe under concurrency: under the build-id's lock (across machines when it is in
+   * Redis) a slot is stored only when absent, so the same build-id uploaded twice (or at
+   * once, to two API machines) stores one file and exactly one upload is "created".
    */
   async ingest(tmp: WrittenFile, uploadName: string, opts: { expectId?: string; source?: string } = {}): Promise<IngestResult> {
     try {
@@ -116,9 +178,9 @@ export class SymbolStore {
       }
       requireIndexableGoId(info, name);
       const record = recordOf(info, name, tmp, opts.source);
-      // All or nothing: what this upload linked is unlinked again if anything after it fails,
+      // All or nothing: what this upload placed is removed again if anything after it fails,
       // so a build-id is visible only once its files, records and index entries are all in place.
-      const created = await this.locked(id, () => this.place(id, tmp.path, record));
+      const created = await this.lock.withLock(id, () => this.place(id, tmp.path, record));
       const meta = combine(id, await this.readRecords(id));
       if (!meta) throw new SymbridgeError('STORAGE_UNAVAILABLE', `build-id ${id} vanished while it was stored (deleted concurrently?)`);
       return { buildId: id, file: record, meta, created };
@@ -127,41 +189,39 @@ export class SymbolStore {
     }
   }
 
-  /**
-   * Link a verified temp file into its slots and index it; true when it created a slot.
-   * link(2) keeps the files whole across processes (it fails when the slot exists), and the
-   * per-id lock makes a file with two slots claim both as one step in this process.
-   */
+  /** Store a verified temp file in its absent slots and index it; true when it created a slot. */
   private async place(id: string, tmpPath: string, record: FileRecord): Promise<boolean> {
-    const dir = this.idDir(id);
-    const linked: string[] = [];
+    const placed: string[] = [];
     try {
-      await mkdir(dir, { recursive: true });
+      let created = false;
       for (const slot of slotsOf(record.kind)) {
-        const sidecarTmp = `${tmpPath}.${slot}.json`;
-        await writeFile(sidecarTmp, JSON.stringify(record, null, 2));
-        // Sidecar first: a reader that sees the file also sees what it is.
-        const sidecar = join(dir, `${slot}.json`);
-        if (await linkIfAbsent(sidecarTmp, sidecar).finally(() => rm(sidecarTmp, { force: true }))) linked.push(sidecar);
-        if (await linkIfAbsent(tmpPath, join(dir, slot))) linked.push(join(dir, slot));
+        const fileKey = this.key(id, slot);
+        if (await this.objects.stat(fileKey)) continue;
+        // Record first: a reader that sees the file also sees what it is.
+        await this.objects.writeText(`${fileKey}.json`, JSON.stringify(record, null, 2));
+        placed.push(`${fileKey}.json`);
+        if (await this.objects.putFile(fileKey, tmpPath, { ifAbsent: true })) {
+          placed.push(fileKey);
+          created = true;
+        }
       }
       await this.indexRecord(id, record);
-      return linked.some((p) => !p.endsWith('.json'));
+      return created;
     } catch (err) {
-      await this.unplace(id, dir, linked, record).catch((undo: Error) =>
+      await this.unplace(id, placed, record).catch((undo: Error) =>
         this.options.warn?.(`could not undo a failed upload of ${id}: ${undo.message}; run an index rebuild`),
       );
       throw err;
     }
   }
 
-  /** Undo `place`: remove what it linked, and the index entries when nothing is left of the id. */
-  private async unplace(id: string, dir: string, linked: string[], record: FileRecord): Promise<void> {
-    for (const p of linked.reverse()) await rm(p, { force: true });
+  /** Undo `place`: remove what it stored, and the index entries when nothing is left of the id. */
+  private async unplace(id: string, placed: string[], record: FileRecord): Promise<void> {
+    for (const k of placed.reverse()) await this.objects.delete(k);
     if (await this.hasAnySlot(id)) return;
-    await rm(dir, { recursive: true, force: true });
-    await rm(join(this.root, 'index', 'names', nameKey(record.name), id), { force: true });
-    if (record.go_build_id && record.gnu_build_id) await rm(join(this.root, 'index', 'alias', goBuildIdKey(record.go_build_id)), { force: true });
+    await this.objects.deletePrefix(objectKey('buildid', id));
+    await this.objects.delete(objectKey('index', 'names', nameKey(record.name), id));
+    if (record.go_build_id && record.gnu_build_id) await this.objects.delete(objectKey('index', 'alias', goBuildIdKey(record.go_build_id)));
   }
 
   async inspect(path: string, name = path): Promise<ElfInfo> {
@@ -176,12 +236,12 @@ export class SymbolStore {
     }
   }
 
-  /** The stored primary id for a GNU or Go build-id, when present locally. */
+  /** The stored primary id for a GNU or Go build-id, when present. */
   async resolveId(id: string): Promise<string | undefined> {
     const key = id.toLowerCase();
     if (!isBuildId(key)) return undefined;
     if (await this.hasAnySlot(key)) return key;
-    const alias = (await readFile(join(this.root, 'index', 'alias', key), 'utf8').catch(() => '')).trim();
+    const alias = ((await this.objects.readText(objectKey('index', 'alias', key))) ?? '').trim();
     return isBuildId(alias) && (await this.hasAnySlot(alias)) ? alias : undefined;
   }
 
@@ -212,25 +272,24 @@ export class SymbolStore {
   /** Build-ids stored under a file name (the by-name index), sorted. */
   async findByName(name: string): Promise<string[]> {
     if (name === '' || name.includes('/') || name.includes('\0')) return [];
-    const ids = await readdir(join(this.root, 'index', 'names', nameKey(name))).catch(() => [] as string[]);
+    const ids = await this.objects.list(objectKey('index', 'names', nameKey(name)));
     return ids.filter(isBuildId).sort();
   }
 
-  /** Remove a build-id and its index entries; false when nothing was stored. */
+  /** Remove a build-id, its artifacts and its index entries; false when nothing was stored. */
   async delete(id: string): Promise<boolean> {
     const key = await this.resolveId(id);
     if (!key) return false;
     const records = await this.readRecords(key);
-    const graveyard = join(this.root, '.tmp', `deleted-${key}-${randomBytes(4).toString('hex')}`);
-    // Rename first: the build-id disappears at once, the bytes are removed after.
-    await rename(this.idDir(key), graveyard);
+    const names = await this.objects.list(objectKey('buildid', key));
+    await this.objects.deletePrefix(objectKey('buildid', key));
     for (const r of Object.values(records)) {
-      await rm(join(this.root, 'index', 'names', nameKey(r.name), key), { force: true });
-      if (r.go_build_id && r.gnu_build_id) await rm(join(this.root, 'index', 'alias', goBuildIdKey(r.go_build_id)), { force: true });
+      await this.objects.delete(objectKey('index', 'names', nameKey(r.name), key));
+      if (r.go_build_id && r.gnu_build_id) await this.objects.delete(objectKey('index', 'alias', goBuildIdKey(r.go_build_id)));
     }
-    this.misses.delete(`${key}/debuginfo`);
-    this.misses.delete(`${key}/executable`);
-    await rm(graveyard, { recursive: true, force: true });
+    for (const n of names) this.options.cache?.delete(objectKey('buildid', key, n));
+    await this.misses.delete(`${key}/debuginfo`);
+    await this.misses.delete(`${key}/executable`);
     return true;
   }
 
@@ -247,26 +306,32 @@ export class SymbolStore {
     return (await this.slotFile(id, 'executable')) ?? (await this.slotFile(id, 'debuginfo'));
   }
 
-  /** debuginfod's /debuginfo: the build-id's debug file or its debuglink partner. */
+  /** debuginfod's /debuginfo: the build-id's debug file or its debuglink partner, as a local path. */
   async debugFile(id: string): Promise<string | undefined> {
-    const own = await this.slotFile(id, 'debuginfo');
-    if (own) return own;
-    const key = await this.resolveId(id);
-    const exe = key ? (await this.readRecords(key)).executable : undefined;
-    if (!exe?.debuglink) return undefined;
-    for (const other of await this.findByName(exe.debuglink.name)) {
-      const dbg = (await this.readRecords(other)).debuginfo;
-      if (dbg && dbg.crc32 === exe.debuglink.crc) return join(this.idDir(other), 'debuginfo');
-    }
-    return undefined;
+    const at = await this.locate(id, 'debuginfo');
+    return at ? this.localFile(at.id, 'debuginfo') : undefined;
   }
 
-  /** One slot's file, fetched from the upstream servers once when it is missing here. */
+  /** One slot's file as a local path, fetched from the upstream servers once when it is missing here. */
   async slotFile(id: string, slot: Slot): Promise<string | undefined> {
-    const local = await this.localSlot(id, slot);
-    if (local || !this.options.upstream?.enabled) return local;
-    await this.ensure(id.toLowerCase(), slot);
-    return this.localSlot(id, slot);
+    const at = await this.locateSlot(id, slot);
+    return at ? this.localFile(at.id, slot) : undefined;
+  }
+
+  /**
+   * A slot's bytes to send (debuginfod GET/HEAD): streamed from where they are (the
+   * file, or the S3 object: an API machine needs no cache for it). debuginfo falls back
+   * to the executable's .gnu_debuglink partner, as debugFile does.
+   */
+  async openSlot(id: string, slot: Slot, opts: { body: boolean }): Promise<SlotStream | undefined> {
+    const at = await this.locate(id, slot);
+    if (!at) return undefined;
+    const k = this.key(at.id, slot);
+    const st = await this.objects.stat(k);
+    if (!st) return undefined;
+    const record = (await this.readRecords(at.id))[slot];
+    const stream = opts.body ? await this.objects.openRead(k) : Readable.from([]);
+    return stream ? { stream, size: st.size, mtime: st.mtime, record } : undefined;
   }
 
   async slotRecord(id: string, slot: Slot): Promise<FileRecord | undefined> {
@@ -274,16 +339,51 @@ export class SymbolStore {
     return key ? (await this.readRecords(key))[slot] : undefined;
   }
 
+  // ---- named per-build-id artifacts (a symcache built at upload) -------------
+
+  /** Store (or replace) a named artifact of a stored build-id from a complete local file. */
+  async putArtifact(id: string, name: string, localPath: string): Promise<ArtifactRecord> {
+    const k = this.artifactKey(id, name);
+    const st = await stat(localPath);
+    const record: ArtifactRecord = { size: st.size, sha256: await sha256(localPath), stored_at: new Date().toISOString() };
+    // Record after the bytes: a reader checks the bytes against it (a replaced artifact
+    // read in between fails verification and is fetched again).
+    await this.objects.putFile(k, localPath);
+    await this.objects.writeText(`${k}.json`, JSON.stringify(record));
+    return record;
+  }
+
+  async artifactRecord(id: string, name: string): Promise<ArtifactRecord | undefined> {
+    const text = await this.objects.readText(`${this.artifactKey(id, name)}.json`);
+    return text ? (parseJson(text) as ArtifactRecord | undefined) : undefined;
+  }
+
+  /** A local path of a named artifact (from S3 through the cache, its SHA-256 checked), or undefined. */
+  async artifactFile(id: string, name: string): Promise<string | undefined> {
+    const k = this.artifactKey(id, name);
+    const local = this.objects.localPath(k);
+    if (local) return (await this.objects.stat(k)) ? local : undefined;
+    const record = await this.artifactRecord(id, name);
+    if (!record) return undefined;
+    return this.options.cache!.get(k, {
+      download: (to) => this.objects.download(k, to),
+      verify: async (p) => {
+        const size = (await stat(p)).size;
+        if (size !== record.size) return `${size} bytes, the record says ${record.size}`;
+        return (await sha256(p)) === record.sha256 ? undefined : 'SHA-256 differs from the record';
+      },
+    });
+  }
+
   /**
-   * Rebuild index/ from buildid/: every slot file is re-read (sidecars that are missing
-   * are derived from the ELF itself), orphans are dropped, and the new index replaces
-   * the old one in one rename. A build-id that cannot be indexed (an unreadable entry, a
-   * record no upload could write today) is skipped and reported, never a reason not to start.
+   * Rebuild index/ from buildid/: every slot file is re-read (records that are missing
+   * are derived from the ELF itself), orphans are dropped, entries are added before stale
+   * ones are removed (readers never see an emptied index). A build-id that cannot be
+   * indexed (an unreadable entry, a record no upload could write today) is skipped and
+   * reported, never a reason not to start.
    */
   async rebuildIndex(): Promise<RebuildReport> {
-    const next = join(this.root, '.tmp', `index-${randomBytes(4).toString('hex')}`);
-    await mkdir(join(next, 'names'), { recursive: true });
-    await mkdir(join(next, 'alias'), { recursive: true });
+    const wanted = new Set<string>();
     const names = new Set<string>();
     const skipped: RebuildReport['skipped'] = [];
     const skip = (buildId: string, reason: string) => {
@@ -296,124 +396,183 @@ export class SymbolStore {
       try {
         const records = await this.readRecords(id, { repair: true });
         if (Object.keys(records).length === 0) {
-          await rm(this.idDir(id), { recursive: true, force: true });
+          await this.objects.deletePrefix(objectKey('buildid', id));
           continue;
         }
         for (const r of Object.values(records)) {
           names.add(r.name);
-          await mkdir(join(next, 'names', nameKey(r.name)), { recursive: true });
-          await writeFile(join(next, 'names', nameKey(r.name), id), '');
+          const k = objectKey('index', 'names', nameKey(r.name), id);
+          if (!wanted.has(k)) await this.objects.writeText(k, '');
+          wanted.add(k);
           if (!r.go_build_id || !r.gnu_build_id) continue;
           if (!isBuildId(goBuildIdKey(r.go_build_id))) {
             skip(id, `its Go build id (${r.go_build_id.length} bytes) is longer than any build-id a request may name; it is found by its GNU build-id only`);
             continue;
           }
-          await writeFile(join(next, 'alias', goBuildIdKey(r.go_build_id)), id);
+          const a = objectKey('index', 'alias', goBuildIdKey(r.go_build_id));
+          await this.objects.writeText(a, id);
+          wanted.add(a);
           aliases++;
         }
       } catch (err) {
         skip(id, (err as Error).message);
       }
     }
-    await writeFile(join(next, 'VERSION'), INDEX_VERSION);
-    const old = join(this.root, '.tmp', `old-index-${randomBytes(4).toString('hex')}`);
-    await rename(join(this.root, 'index'), old).catch(ignoreMissing);
-    await rename(next, join(this.root, 'index'));
-    await rm(old, { recursive: true, force: true });
+    // Stale entries (deleted build-ids, renamed records) go after the new ones are in.
+    for (const nk of await this.objects.list('index/names')) {
+      for (const id of await this.objects.list(`index/names/${nk}`)) {
+        const k = `index/names/${nk}/${id}`;
+        if (!wanted.has(k)) await this.objects.delete(k);
+      }
+    }
+    for (const a of await this.objects.list('index/alias')) if (!wanted.has(`index/alias/${a}`)) await this.objects.delete(`index/alias/${a}`);
+    await this.objects.writeText('index/VERSION', INDEX_VERSION);
     // The layout before index/ existed kept these at the root.
-    await rm(join(this.root, 'names'), { recursive: true, force: true });
-    await rm(join(this.root, 'alias'), { recursive: true, force: true });
+    await this.objects.deletePrefix('names');
+    await this.objects.deletePrefix('alias');
     return { buildIds: ids.length, names: names.size, aliases, skipped };
   }
 
   // ---- internals ----------------------------------------------------------
 
-  private idDir(id: string): string {
+  private key(id: string, slot: Slot): string {
     if (!isBuildId(id)) throw new SymbridgeError('INPUT_INVALID', `not a build-id: ${id.slice(0, 80)}`);
-    return join(this.root, 'buildid', id);
+    return objectKey('buildid', id, slot);
+  }
+
+  private artifactKey(id: string, name: string): string {
+    if (!isBuildId(id)) throw new SymbridgeError('INPUT_INVALID', `not a build-id: ${id.slice(0, 80)}`);
+    if (!ARTIFACT.test(name) || (SLOTS as readonly string[]).includes(name)) throw new Error(`not an artifact name: ${name.slice(0, 40)}`);
+    return objectKey('buildid', id, name);
   }
 
   private async allIds(): Promise<string[]> {
-    const entries = await readdir(join(this.root, 'buildid'), { withFileTypes: true }).catch(() => [] as Dirent[]);
-    return entries
-      .filter((e) => e.isDirectory() && isBuildId(e.name))
-      .map((e) => e.name)
-      .sort();
+    return (await this.objects.list('buildid')).filter(isBuildId).sort();
   }
 
   private async hasAnySlot(id: string): Promise<boolean> {
-    for (const slot of SLOTS) if (await exists(join(this.root, 'buildid', id, slot))) return true;
+    for (const slot of SLOTS) if (await this.objects.stat(this.key(id, slot))) return true;
     return false;
   }
 
-  private async localSlot(id: string, slot: Slot): Promise<string | undefined> {
+  /** Which stored build-id holds `slot` for `id` (after one upstream try); debuginfo may be the debuglink partner's. */
+  private async locate(id: string, slot: Slot): Promise<{ id: string } | undefined> {
+    const own = await this.locateSlot(id, slot);
+    if (own || slot !== 'debuginfo') return own;
     const key = await this.resolveId(id);
-    if (!key) return undefined;
-    const p = join(this.idDir(key), slot);
-    return (await exists(p)) ? p : undefined;
+    const exe = key ? (await this.readRecords(key)).executable : undefined;
+    if (!exe?.debuglink) return undefined;
+    for (const other of await this.findByName(exe.debuglink.name)) {
+      const dbg = (await this.readRecords(other)).debuginfo;
+      if (dbg && dbg.crc32 === exe.debuglink.crc) return { id: other };
+    }
+    return undefined;
   }
 
-  /** The records of the files present; a missing or unreadable sidecar is derived from the file. */
+  private async locateSlot(id: string, slot: Slot): Promise<{ id: string } | undefined> {
+    const present = async () => {
+      const key = await this.resolveId(id);
+      return key && (await this.objects.stat(this.key(key, slot))) ? { id: key } : undefined;
+    };
+    const here = await present();
+    if (here || !this.options.upstream?.enabled) return here;
+    await this.ensure(id.toLowerCase(), slot);
+    return present();
+  }
+
+  /** The slot's file as a local path: in place on fs; on S3 through the cache, verified by build-id and size. */
+  private async localFile(id: string, want: Slot): Promise<string | undefined> {
+    const local = this.objects.localPath(this.key(id, want));
+    if (local) return local;
+    const records = await this.readRecords(id);
+    // An unstripped build fills both slots with the same bytes: fetch them once.
+    const slot: Slot = records[want]?.kind === 'both' && records.debuginfo?.kind === 'both' ? 'debuginfo' : want;
+    const k = this.key(id, slot);
+    const record = records[slot];
+    return this.options.cache!.get(k, {
+      download: (to) => this.objects.download(k, to),
+      verify: async (p) => {
+        const size = (await stat(p)).size;
+        if (record && size !== record.size) return `${size} bytes, the record says ${record.size}`;
+        const info = await this.inspect(p, `${slot} of ${id}`);
+        const ids = [primaryBuildId(info), info.goBuildId ? goBuildIdKey(info.goBuildId) : undefined];
+        return ids.includes(id) ? undefined : `its build-id is ${ids[0] ?? 'missing'}, not ${id}`;
+      },
+    });
+  }
+
+  /** The records of the files present; a missing or unreadable record is derived from the file. */
   private async readRecords(id: string, opts: { repair?: boolean } = {}): Promise<Partial<Record<Slot, FileRecord>>> {
-    const dir = this.idDir(id);
     const out: Partial<Record<Slot, FileRecord>> = {};
     for (const slot of SLOTS) {
-      const file = join(dir, slot);
-      const st = await stat(file).catch(() => undefined);
-      const sidecar = join(dir, `${slot}.json`);
+      const fileKey = this.key(id, slot);
+      const st = await this.objects.stat(fileKey);
+      const sidecar = `${fileKey}.json`;
       if (!st) {
-        if (opts.repair) await rm(sidecar, { force: true });
+        if (opts.repair) await this.objects.delete(sidecar);
         continue;
       }
-      const text = await readFile(sidecar, 'utf8').catch(() => undefined);
+      const text = await this.objects.readText(sidecar);
       let record = text ? parseRecord(text) : undefined;
       if (!record) {
-        const legacy = await readFile(join(dir, 'meta.json'), 'utf8').catch(() => undefined);
-        const legacyMeta = legacy ? (parseRecord(legacy) as { name?: string; uploaded_at?: string } | undefined) : undefined;
-        const info = await this.inspect(file, legacyMeta?.name ?? id).catch(() => undefined);
-        if (!info) {
-          this.options.warn?.(`stored ${slot} of ${id} is not readable ELF; ignoring it`);
-          continue;
-        }
-        record = recordOf(info, legacyMeta?.name ?? id, { size: st.size }, undefined);
-        record.uploaded_at = legacyMeta?.uploaded_at ?? st.mtime.toISOString();
-        if (opts.repair) await writeAtomic(sidecar, JSON.stringify(record, null, 2));
+        record = await this.deriveRecord(id, slot, st);
+        if (!record) continue;
+        if (opts.repair) await this.objects.writeText(sidecar, JSON.stringify(record, null, 2));
       }
       out[slot] = record;
     }
     return out;
   }
 
-  private async indexRecord(id: string, record: FileRecord): Promise<void> {
-    const dir = join(this.root, 'index', 'names', nameKey(record.name));
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, id), '');
-    if (record.go_build_id && record.gnu_build_id) {
-      await mkdir(join(this.root, 'index', 'alias'), { recursive: true });
-      await writeAtomic(join(this.root, 'index', 'alias', goBuildIdKey(record.go_build_id)), id);
+  /** A record for a file stored without one (an older layout, a lost record), read from the ELF itself. */
+  private async deriveRecord(id: string, slot: Slot, st: ObjectStat): Promise<FileRecord | undefined> {
+    const legacy = await this.objects.readText(objectKey('buildid', id, 'meta.json'));
+    const legacyMeta = legacy ? (parseRecord(legacy) as { name?: string; uploaded_at?: string } | undefined) : undefined;
+    const k = this.key(id, slot);
+    const local = this.objects.localPath(k);
+    const tmp = local ? undefined : this.tempPath();
+    try {
+      if (tmp && !(await this.objects.download(k, tmp))) return undefined;
+      const info = await this.inspect(local ?? tmp!, legacyMeta?.name ?? id).catch(() => undefined);
+      if (!info) {
+        this.options.warn?.(`stored ${slot} of ${id} is not readable ELF; ignoring it`);
+        return undefined;
+      }
+      const record = recordOf(info, legacyMeta?.name ?? id, { size: st.size }, undefined);
+      record.uploaded_at = legacyMeta?.uploaded_at ?? st.mtime.toISOString();
+      return record;
+    } finally {
+      if (tmp) await rm(tmp, { force: true });
     }
   }
 
-  /** Fetch a missing slot from upstream once: concurrent callers share it, a miss is remembered. */
+  private async indexRecord(id: string, record: FileRecord): Promise<void> {
+    await this.objects.writeText(objectKey('index', 'names', nameKey(record.name), id), '');
+    if (record.go_build_id && record.gnu_build_id) {
+      await this.objects.writeText(objectKey('index', 'alias', goBuildIdKey(record.go_build_id)), id);
+    }
+  }
+
+  /** Fetch a missing slot from upstream once: concurrent callers share it, a miss is remembered (in Redis when shared). */
   private ensure(id: string, slot: Slot): Promise<void> {
     const upstream = this.options.upstream;
     if (!upstream?.enabled || !isBuildId(id)) return Promise.resolve();
     const key = `${id}/${slot}`;
-    const until = this.misses.get(key);
-    if (until && until > Date.now()) return Promise.resolve();
     let p = this.inflight.get(key);
     if (!p) {
       p = (async () => {
+        if (await this.misses.has(key)) return;
         const hit = await upstream.fetch(id, slot, () => this.tempPath());
         if (!hit) {
-          this.misses.set(key, Date.now() + NEGATIVE_TTL_MS);
+          await this.misses.add(key, NEGATIVE_TTL_MS);
           return;
         }
         try {
           await this.ingest(hit, hit.fileName ?? id, { expectId: id, source: hit.url });
           this.upstreamFetches++;
         } catch (err) {
-          this.misses.set(key, Date.now() + NEGATIVE_TTL_MS);
+          if (err instanceof SymbridgeError && err.code === 'STORAGE_UNAVAILABLE') throw err;
+          await this.misses.add(key, NEGATIVE_TTL_MS);
           this.options.warn?.(`upstream ${hit.url} sent an unusable ${slot} for ${id}: ${(err as Error).message}`);
         }
       })().finally(() => this.inflight.delete(key));
@@ -422,27 +581,27 @@ export class SymbolStore {
     return p;
   }
 
-  /** Run `fn` after any earlier holder of `id`'s lock (in this process) is done. */
-  private async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(id) === tail) this.locks.delete(id);
-    }
-  }
-
   /** Temp files older than a day are leftovers of a crash (other instances may share .tmp). */
   private async sweepTemp(): Promise<void> {
-    const dir = join(this.root, '.tmp');
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const p = join(dir, name);
+    for (const name of await readdir(this.tempDir).catch(() => [] as string[])) {
+      const p = join(this.tempDir, name);
       const st = await stat(p).catch(() => undefined);
       if (st && Date.now() - st.mtimeMs > TMP_MAX_AGE_MS) await rm(p, { recursive: true, force: true });
     }
+  }
+}
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(path), h);
+  return h.digest('hex');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
@@ -501,30 +660,3 @@ function parseRecord(text: string): FileRecord | undefined {
   }
 }
 
-/** link(2) `from` to `to`; false when `to` already exists (someone else stored it). */
-async function linkIfAbsent(from: string, to: string): Promise<boolean> {
-  try {
-    await link(from, to);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function writeAtomic(path: string, data: string): Promise<void> {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-function ignoreMissing(err: NodeJS.ErrnoException): void {
-  if (err.code !== 'ENOENT') throw err;
-}

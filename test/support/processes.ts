@@ -140,10 +140,11 @@ export class RedisServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly extraArgs: string[] = [],
   ) {}
 
-  static async start(): Promise<RedisServer> {
-    const r = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'symbridge-redis-')));
+  static async start(extraArgs: string[] = []): Promise<RedisServer> {
+    const r = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'symbridge-redis-')), extraArgs);
     await r.restart();
     return r;
   }
@@ -154,7 +155,7 @@ export class RedisServer {
 
   /** (Re)start on the same port and directory: the AOF is replayed. */
   async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', ...this.extraArgs];
     this.process = spawn('redis-server', args, { stdio: 'ignore' });
     await until(`redis-server on ${this.port}`, () => this.ping(), 10_000, 50);
   }
@@ -202,6 +203,89 @@ export async function queueCounts(redisUrl: string, prefix: string): Promise<Rec
 
 export function uniquePrefix(name: string): string {
   return `symbridge-${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * A Redis Sentinel deployment on free loopback ports: a master, a replica and three
+ * sentinels (quorum 2), each a real process (`redis-sentinel`, or `redis-server
+ * --sentinel`: the same program). Failover is fast (down after 1 s) so a test can kill
+ * the master and watch a replica take over.
+ */
+export class RedisSentinelSet {
+  readonly name = 'symbridge-master';
+  private constructor(
+    readonly master: RedisServer,
+    readonly replica: RedisServer,
+    readonly sentinelPorts: number[],
+    private readonly sentinels: ChildProcess[],
+  ) {}
+
+  static async start(): Promise<RedisSentinelSet> {
+    const master = await RedisServer.start();
+    const replica = await RedisServer.start(['--replicaof', '127.0.0.1', String(master.port)]);
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const children: ChildProcess[] = [];
+    const set = new RedisSentinelSet(master, replica, ports, children);
+    for (const port of ports) {
+      const dir = mkdtempSync(join(tmpdir(), 'symbridge-sentinel-'));
+      const conf = join(dir, 'sentinel.conf');
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${set.name} 127.0.0.1 ${master.port} 2`,
+          `sentinel down-after-milliseconds ${set.name} 1000`,
+          `sentinel failover-timeout ${set.name} 5000`,
+          `sentinel parallel-syncs ${set.name} 1`,
+          '',
+        ].join('\n'),
+      );
+      const [cmd, args] = onPath('redis-sentinel') ? ['redis-sentinel', [conf]] : ['redis-server', [conf, '--sentinel']];
+      children.push(spawn(cmd, args as string[], { stdio: 'ignore' }));
+    }
+    await until('the sentinels to see the master and its replica', () => ports.every((p) => set.ask(p, ['sentinel', 'replicas', set.name]).includes(String(replica.port))), 20_000, 200);
+    return set;
+  }
+
+  get url(): string {
+    return `redis+sentinel://${this.sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${this.name}`;
+  }
+
+  /** The master's port as the sentinels see it now. */
+  masterPort(): number {
+    const out = this.ask(this.sentinelPorts[0], ['sentinel', 'get-master-addr-by-name', this.name]).split('\n');
+    return Number(out[1]);
+  }
+
+  ask(port: number, args: string[]): string {
+    try {
+      return execFileSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.sentinels) {
+      if (c.exitCode !== null || c.signalCode !== null) continue;
+      const gone = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await gone;
+    }
+    await this.replica.stop();
+    await this.master.stop();
+  }
+}
+
+function onPath(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Live child processes of `parent` whose command name is `comm` (from /proc: what `pgrep -P` sees). */

@@ -10,6 +10,8 @@ import { SymbolicateWorker } from '../../src/jobs/symbolicate.worker';
 import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
 import { createHttpApp } from '../../src/app.factory';
 import { AppConfig, loadConfig } from '../../src/config/config';
+import { S3_PART_SIZE, S3_QUEUE_SIZE } from '../../src/symbol-store/s3-object.store';
+import { S3Server } from './s3-server';
 
 /**
  * The real service in-process (role all: API + worker), listening on a free port,
@@ -51,6 +53,7 @@ export async function startService(overrides: ServiceOverrides = {}, log: Logger
     async close() {
       await app.close();
       rmSync(storageRoot, { recursive: true, force: true });
+      if (config.storeBackend === 's3') rmSync(config.cacheDir, { recursive: true, force: true });
     },
   };
 }
@@ -60,4 +63,29 @@ export async function upload(url: string, files: { name: string; data: Buffer }[
   const form = new FormData();
   for (const f of files) form.append('files', new Blob([f.data]), f.name);
   return fetch(`${url}/v1/symbols`, { method: 'POST', body: form, headers });
+}
+
+/**
+ * The overrides that put a test service's store on S3 (a real endpoint: test/support/s3-server.ts),
+ * under a key prefix of its own, with its own local cache. Credentials go through the
+ * SDK's usual environment variables, as in production.
+ */
+export function s3Overrides(s3: S3Server, extra: { cacheMaxBytes?: number } = {}): ServiceOverrides {
+  process.env.AWS_ACCESS_KEY_ID = s3.accessKey;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.secretKey;
+  return {
+    storeBackend: 's3',
+    s3: {
+      bucket: s3.bucket,
+      prefix: `svc-${process.pid}-${Math.random().toString(36).slice(2, 8)}/`,
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      timeoutMs: 5000,
+      partSize: S3_PART_SIZE,
+      queueSize: S3_QUEUE_SIZE,
+    },
+    cacheDir: mkdtempSync(join(tmpdir(), 'symbridge-cache-')),
+    cacheMaxBytes: extra.cacheMaxBytes ?? 1024 ** 3,
+  };
 }
