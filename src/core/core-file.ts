@@ -169,8 +169,9 @@ function dedupeTruncation(problems: string[]): void {
   }
 }
 
+/** From the PT_LOAD of the mapping; gdb leaves undumped mappings out entirely: then `????`. */
 function permsOf(flags: number | undefined): string {
-  if (flags === undefined) return '---p';
+  if (flags === undefined) return '????';
   return `${flags & PF_R ? 'r' : '-'}${flags & PF_W ? 'w' : '-'}${flags & PF_X ? 'x' : '-'}p`;
 }
 
@@ -180,7 +181,7 @@ async function describeFiles(files: FileMapping[], segments: CoreSegment[], memo
   for (const f of files) {
     let m = byPath.get(f.path);
     if (!m) byPath.set(f.path, (m = { path: f.path, mappings: [] }));
-    const seg = segments.find((s) => s.vaddr === f.start) ?? memory.segmentAt(f.start);
+    const seg = segments.find((s) => s.vaddr === f.start);
     m.mappings.push({ ...f, perms: permsOf(seg?.flags) });
   }
   for (const m of byPath.values()) {
