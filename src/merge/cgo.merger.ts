@@ -6,6 +6,10 @@ export interface MergedThread {
   state: string;
   crashed: boolean;
   frames: ResolvedFrame[];
+  name?: string;
+  tid?: number;
+  goroutine?: number;
+  unwindStopped?: string;
 }
 
 const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;

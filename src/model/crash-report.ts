@@ -39,6 +39,10 @@ export interface RawFrame {
   buildId?: string;
   /** hs_err frame type letter (C, j, J, V, v, A) as printed. */
   frameType?: string;
+  /** Frames unwound from a core: the stack pointer, and how the pc was recovered (unwind/unwinder.ts UnwindMethod). */
+  sp?: Address;
+  unwind?: string;
+  /** 1-based line of the input text; 0 for frames that came from a binary input (a core file). */
   inputLine: number;
 }
 

@@ -1,12 +1,11 @@
 import { RawFrame } from '../model/crash-report';
-import { ResolvedFrame } from '../model/resolved-frame';
 import { Diagnostic, UnifiedStack } from '../model/unified-stack';
 import { crashedFirst, crashedGoroutine, faultIsNative, mergeGoStack } from '../merge/cgo.merger';
 import { mergeJvmThreads } from '../merge/jni.merger';
 import { mergeTombstoneThreads } from '../merge/tombstone.merger';
 import { findMapping } from '../normalize/find-mapping';
 import { ModuleHint, ModuleIdentifier } from '../normalize/module-identity';
-import { normalizeFrames } from '../normalize/normalizer';
+import { resolveFrames } from './resolve-frames';
 import { CrashInput, parseInput } from '../parse/parse-input';
 import { renderJson } from '../render/json.renderer';
 import { FrameResolver } from '../resolve/frame-resolver';
@@ -72,49 +71,8 @@ export class SymbolicatePipeline {
       diagnostics.push({ level: 'info', code: 'no-native-pc', message: 'the traceback names no native PC (no PC=, signal pc= or rip)' });
     }
 
-    progress('normalize', 0, nativeFrames.length);
     const identifier = new ModuleIdentifier(this.store);
-    const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(nativeFrames, report.mappings, request.modules ?? [], identifier);
-    diagnostics.push(...moduleDiagnostics);
-
-    // One batch for the whole job: frames already in the worker's cache are answered
-    // without a round trip; only the rest wait on a module load or a symbolizer.
-    progress('resolve', 0, pcs.length);
-    const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId);
-    const answers = await this.resolver.resolveMany(
-      lookups.map((n) => ({ buildId: n.buildId!, objectPath: n.symbolFile!, address: n.lookupAddress! })),
-    );
-    const answerOf = new Map(lookups.map((n, i) => [n, answers[i]]));
-    const resolved = new Map<RawFrame, ResolvedFrame>();
-    for (const n of pcs) {
-      const r: ResolvedFrame = {
-        raw: n.frame,
-        module: n.module,
-        buildId: n.buildId,
-        elfVaddr: n.elfVaddr,
-        lookupAddress: n.lookupAddress,
-        subtractedOne: n.subtractedOne,
-        reason: n.reason,
-      };
-      const a = answerOf.get(n);
-      if (a?.error) r.reason = `symbolizer failed: ${a.error.message}`;
-      else if (a) {
-        r.symbol = a.symbol;
-        if (!a.symbol) r.reason = `no symbol covers 0x${n.lookupAddress!.toString(16)} in build-id ${n.buildId}`;
-      }
-      resolved.set(n.frame, r);
-      if (!r.symbol) {
-        const where = n.frame.pc !== undefined ? `PC 0x${n.frame.pc.toString(16)}` : `${n.frame.module ?? '?'}+0x${n.frame.moduleOffset?.toString(16) ?? '?'}`;
-        diagnostics.push({
-          // A frame the input already named (hs_err, tombstone) keeps that name: less to worry about.
-          level: n.frame.function ? 'info' : 'warning',
-          code: 'frame-unresolved',
-          message: `${where}${n.module && n.frame.pc !== undefined ? ` in ${n.module}` : ''}${n.frame.function ? ` (${n.frame.function} in the input)` : ''}: ${r.reason}`,
-          input_line: n.frame.inputLine,
-        });
-      }
-    }
-    progress('resolve', pcs.length, pcs.length);
+    const { resolved, modules } = await resolveFrames(nativeFrames, report.mappings, request.modules ?? [], identifier, this.resolver, diagnostics, progress);
 
     progress('merge', 0, 1);
     const goThreads = mergeGoStack(report, faultFrame, resolved, crashed);

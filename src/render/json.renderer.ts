@@ -23,7 +23,16 @@ export function renderJson(
           pc: report.fault ? toHex(report.fault.pc) : s.pc !== undefined ? toHex(s.pc) : undefined,
         }
       : undefined,
-    threads: threads.map((t) => ({ id: t.id, state: t.state, crashed: t.crashed, frames: t.frames.map(renderFrame) })),
+    threads: threads.map((t) => ({
+      id: t.id,
+      name: t.name,
+      tid: t.tid,
+      goroutine: t.goroutine,
+      state: t.state,
+      crashed: t.crashed,
+      unwind_stopped: t.unwindStopped,
+      frames: t.frames.map(renderFrame),
+    })),
     modules,
     diagnostics,
   };
@@ -55,7 +64,9 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     source: sym?.source ?? 'unresolved',
     // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
     reason: sym && sym.source !== 'jvm' ? undefined : f.reason,
-    input_line: f.raw.inputLine,
+    input_line: f.raw.inputLine || undefined,
+    sp: f.raw.sp !== undefined ? toHex(f.raw.sp) : undefined,
+    unwound_by: f.raw.unwind,
   };
 }
 

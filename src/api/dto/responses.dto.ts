@@ -34,11 +34,21 @@ export class FrameDto {
   @ApiPropertyOptional({ description: 'Rebased ELF virtual address of the PC (hex)' }) module_offset?: string;
   @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'gopclntab', 'go-traceback', 'jvm', 'unresolved'] }) source!: string;
   @ApiPropertyOptional({ description: 'Why the frame is unresolved' }) reason?: string;
-  @ApiPropertyOptional({ description: '1-based line of the input this frame came from' }) input_line?: number;
+  @ApiPropertyOptional({ description: '1-based line of the input this frame came from (absent for frames unwound from a core)' }) input_line?: number;
+  @ApiPropertyOptional({ description: 'Core files: the frame\'s stack pointer (hex)' }) sp?: string;
+  @ApiPropertyOptional({
+    description: 'Core files: how the frame was found: context (thread registers), cfi (DWARF CFI), go-pcsp (Go frame size table), signal-frame (saved ucontext), cgo-switch (g0 <-> goroutine stack at asmcgocall/cgocallback), systemstack-switch, go-sched (a goroutine\'s saved pc/sp), frame-pointer (fallback)',
+    enum: ['context', 'cfi', 'go-pcsp', 'signal-frame', 'cgo-switch', 'systemstack-switch', 'go-sched', 'frame-pointer'],
+  })
+  unwound_by?: string;
 }
 
 export class ThreadDto {
   @ApiProperty({ example: 'goroutine 1' }) id!: string;
+  @ApiPropertyOptional() name?: string;
+  @ApiPropertyOptional({ description: 'Core files: the thread\'s LWP id' }) tid?: number;
+  @ApiPropertyOptional({ description: 'The goroutine id (a goroutine, or a core thread that was running one)' }) goroutine?: number;
+  @ApiPropertyOptional({ description: 'Core files: why the walk of this stack ended early (missing module, no unwind data)' }) unwind_stopped?: string;
   @ApiPropertyOptional() state?: string;
   @ApiProperty() crashed!: boolean;
   @ApiProperty({ type: [FrameDto] }) frames!: FrameDto[];

@@ -1,0 +1,67 @@
+import { RawFrame } from '../model/crash-report';
+import { Mapping } from '../model/mapping';
+import { ResolvedFrame } from '../model/resolved-frame';
+import { Diagnostic, ModuleReport } from '../model/unified-stack';
+import { ModuleHint, ModuleIdentifier } from '../normalize/module-identity';
+import { NormalizeInput, normalizeFrames } from '../normalize/normalizer';
+import { FrameResolver } from '../resolve/frame-resolver';
+
+export interface ResolvedFrames {
+  resolved: Map<RawFrame, ResolvedFrame>;
+  modules: ModuleReport[];
+}
+
+/**
+ * normalize + resolve for a batch of frames that name a place in a file, shared by
+ * the text and the core pipelines. One batch for the whole job: frames already in
+ * the worker's cache are answered without a round trip; only the rest wait on a
+ * module load or a symbolizer. Every frame left unresolved becomes a diagnostic.
+ */
+export async function resolveFrames(
+  frames: NormalizeInput[],
+  mappings: Mapping[],
+  hints: ModuleHint[],
+  identifier: ModuleIdentifier,
+  resolver: FrameResolver,
+  diagnostics: Diagnostic[],
+  progress: (stage: 'normalize' | 'resolve', done: number, total: number) => void,
+): Promise<ResolvedFrames> {
+  progress('normalize', 0, frames.length);
+  const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(frames, mappings, hints, identifier);
+  diagnostics.push(...moduleDiagnostics);
+  progress('resolve', 0, pcs.length);
+  const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId);
+  const answers = await resolver.resolveMany(lookups.map((n) => ({ buildId: n.buildId!, objectPath: n.symbolFile!, address: n.lookupAddress! })));
+  const answerOf = new Map(lookups.map((n, i) => [n, answers[i]]));
+  const resolved = new Map<RawFrame, ResolvedFrame>();
+  for (const n of pcs) {
+    const r: ResolvedFrame = {
+      raw: n.frame,
+      module: n.module,
+      buildId: n.buildId,
+      elfVaddr: n.elfVaddr,
+      lookupAddress: n.lookupAddress,
+      subtractedOne: n.subtractedOne,
+      reason: n.reason,
+    };
+    const a = answerOf.get(n);
+    if (a?.error) r.reason = `symbolizer failed: ${a.error.message}`;
+    else if (a) {
+      r.symbol = a.symbol;
+      if (!a.symbol) r.reason = `no symbol covers 0x${n.lookupAddress!.toString(16)} in build-id ${n.buildId}`;
+    }
+    resolved.set(n.frame, r);
+    if (!r.symbol) {
+      const where = n.frame.pc !== undefined ? `PC 0x${n.frame.pc.toString(16)}` : `${n.frame.module ?? '?'}+0x${n.frame.moduleOffset?.toString(16) ?? '?'}`;
+      diagnostics.push({
+        // A frame the input already named (hs_err, tombstone) keeps that name: less to worry about.
+        level: n.frame.function ? 'info' : 'warning',
+        code: 'frame-unresolved',
+        message: `${where}${n.module && n.frame.pc !== undefined ? ` in ${n.module}` : ''}${n.frame.function ? ` (${n.frame.function} in the input)` : ''}: ${r.reason}`,
+        input_line: n.frame.inputLine || undefined,
+      });
+    }
+  }
+  progress('resolve', pcs.length, pcs.length);
+  return { resolved, modules };
+}
