@@ -20,6 +20,9 @@ import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
 import { AccessTokens } from './symbol-store/access-tokens';
 import { DebuginfodUpstream } from './symbol-store/debuginfod-upstream';
 import { SymbolStore } from './symbol-store/symbol-store.service';
+import { CoreStore } from './symbol-store/core-store';
+import { CorePipeline } from './pipeline/core.pipeline';
+import { CoreSweeper } from './jobs/core-sweeper';
 
 const WORKER_METRICS = Symbol('WORKER_METRICS');
 
@@ -67,6 +70,7 @@ export class AppModule {
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: createStore(config, log) },
+      { provide: CoreStore, useValue: new CoreStore(config.storageRoot) },
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,
@@ -94,6 +98,11 @@ export class AppModule {
         inject: [SymbolStore, FrameResolver],
         useFactory: (store: SymbolStore, resolver: FrameResolver) => new SymbolicatePipeline(store, resolver),
       },
+      {
+        provide: CorePipeline,
+        inject: [SymbolStore, FrameResolver],
+        useFactory: (store: SymbolStore, resolver: FrameResolver) => new CorePipeline(store, resolver, { maxFramesPerStack: config.limits.maxFramesPerStack }),
+      },
       SymbolicateWorker,
       {
         provide: WORKER_METRICS,
@@ -112,7 +121,7 @@ export class AppModule {
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
-      providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
+      providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper] : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics],
     };
   }

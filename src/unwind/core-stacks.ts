@@ -69,7 +69,9 @@ export async function unwindCore(core: CoreFile, loaded: LoadedModule[], memory:
     const reached = result.frames.map((f) => f.goroutine).find((g) => g !== undefined);
     const gAddr = reached ?? (m?.curg || undefined);
     const goroutine = gAddr !== undefined ? gs.find((g) => g.g === gAddr) : undefined;
-    if (goroutine && result.frames.some((f) => f.goroutine === goroutine.g)) covered.add(goroutine.g);
+    // Covered: the walk reached the goroutine's own stack (by a switch, or because the thread was running on it).
+    const onItsStack = (sp: bigint) => goroutine !== undefined && sp >= goroutine.stack.lo && sp < goroutine.stack.hi;
+    if (goroutine && result.frames.some((f) => f.goroutine === goroutine.g || onItsStack(f.sp))) covered.add(goroutine.g);
     threads.push({ ...result, tid: t.tid, crashed: i === core.crashed, signal: t.signal, goroutine });
   }
   const goroutines: GoroutineStack[] = [];

@@ -53,3 +53,71 @@ function unxz(xzFile: string, as: string): string {
 export function captured(name: string): string {
   return readFileSync(join(CORE_CAPTURED, name), 'utf8');
 }
+
+/** One physical frame of gdb's `bt`: its pc (absent for frame #0 and `<signal handler called>`) and names, inlined first. */
+export interface GdbFrame {
+  no: number;
+  pc?: bigint;
+  functions: string[];
+  signalHandler?: boolean;
+}
+
+/** gdb's `thread apply all bt`, by LWP: inlined frames (printed without an address) folded into their physical frame. */
+export function gdbThreads(name: CoreName): Map<number, GdbFrame[]> {
+  const text = captured(`${name}.gdb.txt`);
+  const out = new Map<number, GdbFrame[]>();
+  let cur: GdbFrame[] | undefined;
+  for (const line of text.split('\n')) {
+    const t = /^Thread \d+ \(.*LWP (\d+)\)\)?:/.exec(line);
+    if (t) {
+      cur = [];
+      out.set(Number(t[1]), cur);
+      continue;
+    }
+    const f = /^#(\d+)\s+(?:(0x[0-9a-f]+) in )?(<signal handler called>|\S+)/.exec(line);
+    if (!f || !cur) continue;
+    const no = Number(f[1]);
+    const fn = f[3];
+    if (fn === '<signal handler called>') {
+      cur.push({ no, functions: [fn], signalHandler: true });
+      continue;
+    }
+    // No address after `<signal handler called>`: the interrupted frame, at its exact pc.
+    if (f[2] || no === 0 || cur[cur.length - 1]?.signalHandler) {
+      cur.push({ no, pc: f[2] ? BigInt(f[2]) : undefined, functions: [fn] });
+    } else {
+      // No address: the caller an inlined frame was inlined into; same physical frame.
+      cur[cur.length - 1].functions.push(fn);
+    }
+  }
+  return out;
+}
+
+/** A goroutine as Go's GOTRACEBACK=crash traceback printed it: header state, and each frame's pc and sp. */
+export interface GoTruth {
+  id: number;
+  state: string;
+  frames: { function: string; pc: bigint; sp: bigint }[];
+}
+
+export function goTraceback(stderrFile: string): GoTruth[] {
+  const lines = captured(stderrFile).split('\n');
+  const out: GoTruth[] = [];
+  let cur: GoTruth | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const h = /^goroutine (\d+) \[([^\],]+)/.exec(lines[i]);
+    if (h) {
+      out.push((cur = { id: Number(h[1]), state: h[2], frames: [] }));
+      continue;
+    }
+    if (/^(runtime stack:|$)/.test(lines[i])) {
+      if (lines[i] === 'runtime stack:') cur = undefined;
+      continue;
+    }
+    const where = / sp=(0x[0-9a-f]+) pc=(0x[0-9a-f]+)$/.exec(lines[i + 1] ?? '');
+    if (cur && where && !lines[i].startsWith('\t') && !lines[i].startsWith('created by')) {
+      cur.frames.push({ function: lines[i].replace(/\(.*$/, ''), sp: BigInt(where[1]), pc: BigInt(where[2]) });
+    }
+  }
+  return out;
+}

@@ -22,6 +22,7 @@ export interface GoG {
   state: string;
   /** Minutes blocked, when waitsince is set (Go prints `, N minutes` past one). */
   sched: { pc: bigint; sp: bigint; bp: bigint };
+  stack: { lo: bigint; hi: bigint };
   syscall: { pc: bigint; sp: bigint };
   m: bigint;
   gopc: bigint;
@@ -100,6 +101,7 @@ async function readG(mem: Memory, g: bigint, L: GoLayout): Promise<GoG | undefin
     status,
     state,
     sched: { pc: at(L.g.schedPc), sp: at(L.g.schedSp), bp: at(L.g.schedBp) },
+    stack: { lo: at(L.g.stackLo), hi: at(L.g.stackHi) },
     syscall: { pc: at(L.g.syscallpc), sp: at(L.g.syscallsp) },
     m: at(L.g.m),
     gopc: at(L.g.gopc),
