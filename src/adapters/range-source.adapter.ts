@@ -1,3 +1,4 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, FileHandle } from 'node:fs/promises';
 
 /**
@@ -52,5 +53,69 @@ export class FileSource implements RangeSource {
 
   async close(): Promise<void> {
     await this.fh.close();
+  }
+}
+
+/**
+ * The same bytes, read synchronously: the DWARF reader and the symcache builder parse
+ * in tight loops (and the builder runs in a child process of its own), where a promise
+ * per read would cost more than the read. Short reads are the caller's to report.
+ */
+export interface SyncRangeSource {
+  readonly size: number;
+  readSync(offset: number, length: number): Buffer;
+}
+
+export class BufferSyncSource implements SyncRangeSource {
+  constructor(private readonly buf: Buffer) {}
+  get size(): number {
+    return this.buf.length;
+  }
+  readSync(offset: number, length: number): Buffer {
+    return this.buf.subarray(offset, Math.min(offset + length, this.buf.length));
+  }
+}
+
+/** A file read by range, synchronously (and asynchronously, for the ELF reader). */
+export class SyncFileSource implements SyncRangeSource, RangeSource {
+  private constructor(
+    private fd: number | undefined,
+    readonly size: number,
+  ) {}
+
+  static open(path: string): SyncFileSource {
+    const fd = openSync(path, 'r');
+    try {
+      return new SyncFileSource(fd, fstatSync(fd).size);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  readSync(offset: number, length: number): Buffer {
+    if (this.fd === undefined) throw new Error('read after close');
+    const len = Math.max(0, Math.min(length, this.size - offset));
+    const buf = Buffer.allocUnsafe(len);
+    let done = 0;
+    while (done < len) {
+      const n = readSync(this.fd, buf, done, len - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === len ? buf : buf.subarray(0, done);
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    return this.readSync(offset, length);
+  }
+
+  closeSync(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closeSync();
   }
 }

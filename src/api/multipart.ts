@@ -1,6 +1,46 @@
 import { Readable } from 'node:stream';
+import { Multipart } from '@fastify/multipart';
 import { FastifyRequest } from 'fastify';
 import { SymbridgeError } from '../model/errors';
+
+/**
+ * The one way our routes read multipart/form-data (uploads, symbolicate forms): the parts
+ * of a request under limits, with a malformed body (no boundary, a body that ends before
+ * its closing boundary, a broken part header) turned into a 400 that says so. Busboy
+ * raises those as plain Errors, from the part iterator or from a file part's stream, so
+ * a route that reads file streams also passes its own errors through `multipartFailure`.
+ */
+export interface FormLimits {
+  fileSize: number;
+  files: number;
+  fields?: number;
+  fieldSize?: number;
+  parts: number;
+}
+
+export async function* formParts(req: FastifyRequest, limits: FormLimits): AsyncGenerator<Multipart> {
+  try {
+    for await (const part of req.parts({ limits })) yield part;
+  } catch (err) {
+    throw multipartFailure(err);
+  }
+}
+
+/** Busboy's words for a malformed body (lib/types/multipart.js), and a client that went away mid-body. */
+const MALFORMED = /^(Multipart: Boundary not found|Unexpected end of (form|file|multipart data)|Part terminated early|Malformed part header|Malformed urlencoded form)/;
+
+/** A malformed multipart body as a 400 naming what was wrong; any other error unchanged. */
+export function multipartFailure(err: unknown): unknown {
+  if (err instanceof SymbridgeError) return err;
+  const e = err as { message?: string; code?: string };
+  if (typeof e?.message === 'string' && MALFORMED.test(e.message)) {
+    return new SymbridgeError('INPUT_INVALID', `malformed multipart/form-data body: ${e.message} (send it as curl -F does: a boundary in the Content-Type, every part closed)`);
+  }
+  if (e?.code === 'ECONNRESET' || e?.message === 'aborted') {
+    return new SymbridgeError('INPUT_INVALID', 'the client closed the connection before the multipart body ended');
+  }
+  return err;
+}
 
 /** A file field that is streamed to its handler (to disk) instead of read into a string. */
 export type StreamedFile<T> = (file: Readable & { truncated?: boolean }, filename: string) => Promise<T>;
@@ -16,8 +56,8 @@ export interface FormOptions<T> {
 
 /**
  * Read a multipart form: text fields (fields or files alike) into strings, each
- * bounded; streamed file fields handed to their handler as they arrive. Every file
- * stream is consumed, as @fastify/multipart requires.
+ * bounded; streamed file fields (a core) handed to their handler as they arrive.
+ * Every file stream is consumed, as @fastify/multipart requires.
  */
 export async function readForm<T>(req: FastifyRequest, opts: FormOptions<T>): Promise<{ text: Record<string, string>; files: Record<string, T> }> {
   const streamed = opts.files ?? {};
@@ -26,41 +66,45 @@ export async function readForm<T>(req: FastifyRequest, opts: FormOptions<T>): Pr
   const files: Record<string, T> = {};
   const maxFile = Math.max(opts.maxTextBytes, opts.maxFileBytes ?? 0);
   let total = 0;
-  for await (const part of req.parts({ limits: { fileSize: maxFile, fieldSize: opts.maxTextBytes, files: allowed.length, parts: 64 } })) {
-    if (!allowed.includes(part.fieldname)) {
-      if (part.type === 'file') part.file.resume();
-      throw new SymbridgeError('INPUT_INVALID', `unknown form field "${part.fieldname}"; expected one of: ${allowed.join(', ')}`, {
-        field: part.fieldname,
-      });
-    }
-    const handler = streamed[part.fieldname];
-    if (handler) {
-      if (part.type !== 'file') {
-        throw new SymbridgeError('INPUT_INVALID', `form field "${part.fieldname}" must be a file part (curl -F ${part.fieldname}=@path)`, { field: part.fieldname });
+  try {
+    for await (const part of formParts(req, { fileSize: maxFile, fieldSize: opts.maxTextBytes, files: allowed.length, parts: 64 })) {
+      if (!allowed.includes(part.fieldname)) {
+        if (part.type === 'file') part.file.resume();
+        throw new SymbridgeError('INPUT_INVALID', `unknown form field "${part.fieldname}"; expected one of: ${allowed.join(', ')}`, {
+          field: part.fieldname,
+        });
       }
-      files[part.fieldname] = await handler(part.file, part.filename);
-      continue;
-    }
-    let value: string;
-    if (part.type === 'file') {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of part.file as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (total + size > opts.maxTextBytes) {
-          part.file.resume();
-          tooLarge(part.fieldname, opts.maxTextBytes);
+      const handler = streamed[part.fieldname];
+      if (handler) {
+        if (part.type !== 'file') {
+          throw new SymbridgeError('INPUT_INVALID', `form field "${part.fieldname}" must be a file part (curl -F ${part.fieldname}=@path)`, { field: part.fieldname });
         }
-        chunks.push(chunk);
+        files[part.fieldname] = await handler(part.file, part.filename);
+        continue;
       }
-      value = Buffer.concat(chunks).toString('utf8');
-    } else {
-      if (part.valueTruncated) tooLarge(part.fieldname, opts.maxTextBytes);
-      value = String(part.value ?? '');
+      let value: string;
+      if (part.type === 'file') {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of part.file as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (total + size > opts.maxTextBytes) {
+            part.file.resume();
+            tooLarge(part.fieldname, opts.maxTextBytes);
+          }
+          chunks.push(chunk);
+        }
+        value = Buffer.concat(chunks).toString('utf8');
+      } else {
+        if (part.valueTruncated) tooLarge(part.fieldname, opts.maxTextBytes);
+        value = String(part.value ?? '');
+      }
+      total += value.length;
+      if (total > opts.maxTextBytes) tooLarge(part.fieldname, opts.maxTextBytes);
+      text[part.fieldname] = value;
     }
-    total += value.length;
-    if (total > opts.maxTextBytes) tooLarge(part.fieldname, opts.maxTextBytes);
-    text[part.fieldname] = value;
+  } catch (err) {
+    throw multipartFailure(err);
   }
   return { text, files };
 }

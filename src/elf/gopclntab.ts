@@ -114,6 +114,14 @@ export class GoPclntab {
     return this.funcs.length;
   }
 
+  private byName?: Map<string, GoFunc>;
+
+  /** The function named `name` (as Go's traceback prints it), for frames given by name + offset. */
+  func(name: string): GoFunc | undefined {
+    this.byName ??= new Map(this.funcs.map((f) => [f.name, f]));
+    return this.byName.get(name);
+  }
+
   /** Function, file and line at `pc` (already the lookup address: pc-1 for return addresses). */
   lookup(pc: bigint): GoLine | undefined {
     const f = this.funcAt(pc);
@@ -318,4 +326,19 @@ export async function locateGofunc(sections: Sec[], read: ReadAt, table: GoPclnt
     }
   }
   return undefined;
+}
+
+/** Go's function table with its inline trees (little-endian files), or undefined when the file has none. */
+export async function readGoTable(
+  info: { header: { endian: 'little' | 'big' }; sections: Sec[] },
+  read: ReadAt,
+): Promise<GoPclntab | undefined> {
+  if (info.header.endian !== 'little') return undefined;
+  const text = info.sections.find((s) => s.name === '.text');
+  const pcln = await locatePclntab(info.sections, read).catch(() => undefined);
+  if (!pcln) return undefined;
+  const go = new GoPclntab(Buffer.from(pcln.bytes), info.header.endian, text?.addr ?? 0n);
+  const gofunc = await locateGofunc(info.sections, read, go, pcln.vaddr).catch(() => undefined);
+  if (gofunc) go.withInlineTrees(Buffer.from(gofunc));
+  return go;
 }

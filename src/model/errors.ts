@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'ELF_INVALID'
   | 'CORE_INVALID'
+  | 'DWARF_INVALID'
   | 'NO_BUILD_ID'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
@@ -54,5 +55,12 @@ export class ParseError extends SymbridgeError {
 export class ElfError extends SymbridgeError {
   constructor(message: string, context: ErrorContext & { offset: number }) {
     super('ELF_INVALID', message, context);
+  }
+}
+
+/** DWARF that cannot be read: `section` and `offset` say where, `unit` which unit (its header offset). */
+export class DwarfError extends SymbridgeError {
+  constructor(message: string, context: ErrorContext & { section: string; offset: number; unit?: number }) {
+    super('DWARF_INVALID', message, context);
   }
 }

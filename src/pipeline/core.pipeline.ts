@@ -103,7 +103,8 @@ export class CorePipeline {
       if (stacks.goLayout) diagnostics.push({ level: 'info', code: 'go-runtime', message: `${stacks.goVersion ?? 'Go'}: g and m read with the ${stacks.goLayout}; ${stacks.goroutines.length + stacks.threads.filter((t) => t.goroutine).length} goroutine(s)` });
 
       const text = request.traceback?.trim() ? parseInput({ traceback: request.traceback }).report.goroutines : [];
-      const threads = this.assemble(stacks, text, buildIdOf, report.mappings, diagnostics);
+      const registersOf = new Map(core.threads.map((t) => [t.tid, t.registers]));
+      const threads = this.assemble(stacks, text, buildIdOf, report.mappings, diagnostics, registersOf);
       const all = threads.flatMap((t) => t.raw);
       const { resolved, modules } = await resolveFrames(all, report.mappings, hints, identifier, this.resolver, diagnostics, progress);
 
@@ -125,6 +126,7 @@ export class CorePipeline {
     buildIdOf: Map<string, string>,
     mappings: Mapping[],
     diagnostics: Diagnostic[],
+    registersOf: Map<number, Record<string, bigint>>,
   ): { thread: Omit<MergedThread, 'frames'>; raw: RawFrame[] }[] {
     const out: { thread: Omit<MergedThread, 'frames'>; raw: RawFrame[] }[] = [];
     const printed = new Map(text.filter((g) => !g.system).map((g) => [g.id, g]));
@@ -143,6 +145,7 @@ export class CorePipeline {
     };
     for (const t of stacks.threads) {
       const goid = t.goroutine?.goid;
+      const registers = registersOf.get(t.tid);
       const note = t.complete ? undefined : t.stopped;
       if (note) diagnostics.push({ level: 'warning', code: 'unwind-incomplete', message: `thread ${t.tid}: the walk stopped after ${t.frames.length} frame(s): ${t.stopped}` });
       out.push({
@@ -154,6 +157,7 @@ export class CorePipeline {
           state: t.crashed ? `crashed (${signalName(t.signal)})` : goid !== undefined ? stateOf(goid, t.goroutine!.state) : 'stopped',
           crashed: t.crashed,
           unwindStopped: note,
+          registers,
         },
         raw: t.frames.map(raw),
       });

@@ -5,6 +5,8 @@ import { Diagnostic, ModuleReport } from '../model/unified-stack';
 import { ModuleHint, ModuleIdentifier } from '../normalize/module-identity';
 import { NormalizeInput, normalizeFrames } from '../normalize/normalizer';
 import { FrameResolver } from '../resolve/frame-resolver';
+import { goTracebackSymbol } from '../merge/cgo.merger';
+import { goNamed } from '../normalize/go-frames';
 
 export interface ResolvedFrames {
   resolved: Map<RawFrame, ResolvedFrame>;
@@ -30,20 +32,29 @@ export async function resolveFrames(
   const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(frames, mappings, hints, identifier);
   diagnostics.push(...moduleDiagnostics);
   progress('resolve', 0, pcs.length);
-  const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId);
+  const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId && !goNamed(n.frame));
   const answers = await resolver.resolveMany(lookups.map((n) => ({ buildId: n.buildId!, objectPath: n.symbolFile!, address: n.lookupAddress! })));
   const answerOf = new Map(lookups.map((n, i) => [n, answers[i]]));
   const resolved = new Map<RawFrame, ResolvedFrame>();
   for (const n of pcs) {
     const r: ResolvedFrame = {
       raw: n.frame,
+      computedPc: n.frame.pc === undefined ? n.computedPc : undefined,
       module: n.module,
       buildId: n.buildId,
+      fileOffset: n.fileOffset,
       elfVaddr: n.elfVaddr,
       lookupAddress: n.lookupAddress,
       subtractedOne: n.subtractedOne,
+      goCheck: n.goCheck,
+      placedBy: n.placedBy,
       reason: n.reason,
     };
+    // Go named it (and normalize's check says whether the stored build agrees): Go's words stay.
+    if (goNamed(n.frame)) {
+      resolved.set(n.frame, { ...r, symbol: goTracebackSymbol(n.frame), reason: undefined });
+      continue;
+    }
     const a = answerOf.get(n);
     if (a?.error) r.reason = `symbolizer failed: ${a.error.message}`;
     else if (a) {

@@ -35,8 +35,11 @@ export class SymbolicatePipeline {
 
   async run(request: SymbolicateRequest, progress: Progress = () => undefined): Promise<UnifiedStack> {
     progress('parse', 0, 1);
-    const { report, detection, warnings } = parseInput(request);
-    const diagnostics: Diagnostic[] = detection.map((message) => ({ level: 'info', code: 'format-detected', message }));
+    const { report, cleaning, detection, warnings } = parseInput(request);
+    const diagnostics: Diagnostic[] = [
+      ...cleaning.map((message): Diagnostic => ({ level: 'info', code: 'text-cleaned', message })),
+      ...detection.map((message): Diagnostic => ({ level: 'info', code: 'format-detected', message })),
+    ];
     for (const message of warnings) diagnostics.push({ level: 'warning', code: 'parse-partial', message });
 
     // Which PCs are native: the fault (when it is not in Go code) and any non-Go frames.
@@ -71,8 +74,11 @@ export class SymbolicatePipeline {
       diagnostics.push({ level: 'info', code: 'no-native-pc', message: 'the traceback names no native PC (no PC=, signal pc= or rip)' });
     }
 
+    // Go's physical frames too: each is tied to its module (the executable or a c-shared
+    // library) and checked against that build's .gopclntab; ones Go could not name are looked up.
+    const goFrames = report.goroutines.flatMap((g) => g.frames.filter((f) => f.kind === 'go'));
     const identifier = new ModuleIdentifier(this.store);
-    const { resolved, modules } = await resolveFrames(nativeFrames, report.mappings, request.modules ?? [], identifier, this.resolver, diagnostics, progress);
+    const { resolved, modules } = await resolveFrames([...nativeFrames, ...goFrames], report.mappings, request.modules ?? [], identifier, this.resolver, diagnostics, progress);
 
     progress('merge', 0, 1);
     const goThreads = mergeGoStack(report, faultFrame, resolved, crashed);
