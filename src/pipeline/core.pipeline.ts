@@ -1,4 +1,4 @@
-import { FileSource, RangeSource } from '../adapters/range-source.adapter';
+import { FileSource, RangeSource, SyncFileSource } from '../adapters/range-source.adapter';
 import { goBuildIdKey } from '../elf/elf-types';
 import { GoroutineTrace, RawFrame } from '../model/crash-report';
 import { Mapping } from '../model/mapping';
@@ -13,7 +13,8 @@ import { FrameResolver } from '../resolve/frame-resolver';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { CoreStacks, unwindCore } from '../unwind/core-stacks';
 import { FileMemory, FileRange } from '../unwind/file-memory';
-import { GoLayoutSource, KnownGoLayouts } from '../unwind/go/go-layout';
+import { GoLayoutSource } from '../unwind/go/go-layout';
+import { GoLayouts } from '../unwind/go/go-layout-dwarf';
 import { LoadedModule, loadUnwindModule } from '../unwind/load-module';
 import { LayeredMemory } from '../unwind/memory';
 import { UnwoundFrame } from '../unwind/unwinder';
@@ -46,7 +47,7 @@ export class CorePipeline {
     private readonly store: SymbolStore,
     private readonly resolver: FrameResolver,
     private readonly limits: CoreLimits = { maxFramesPerStack: 1024 },
-    private readonly layouts: GoLayoutSource = new KnownGoLayouts(),
+    private readonly layouts: GoLayoutSource = new GoLayouts(),
   ) {}
 
   async run(request: CoreRequest, progress: Progress = () => undefined): Promise<UnifiedStack> {
@@ -79,7 +80,7 @@ export class CorePipeline {
         const paths = [...new Set([exe, id.symbolFile].filter((p): p is string => !!p))];
         const files = [];
         for (const p of paths) {
-          const s = await FileSource.open(p);
+          const s = SyncFileSource.open(p);
           opened.push(s);
           files.push({ src: s, name: basename(f.path) });
         }

@@ -43,14 +43,15 @@ export interface CoreUnwindOptions {
 export async function unwindCore(core: CoreFile, loaded: LoadedModule[], memory: Memory, opts: CoreUnwindOptions): Promise<CoreStacks> {
   const modules = new ModuleMap(loaded.map((l) => l.module));
   const problems: string[] = [];
-  const goVersion = loaded.find((l) => l.goVersion)?.goVersion;
-  const hasGo = loaded.some((l) => l.module.go);
+  const goModule = loaded.find((l) => l.module.go && l.module.symbols.has('runtime.allgs')) ?? loaded.find((l) => l.module.go);
+  const goVersion = goModule?.goVersion;
+  const hasGo = goModule !== undefined;
   let layout: GoLayout | undefined;
   let ms: GoM[] = [];
   let gs: GoG[] = [];
   if (hasGo) {
-    layout = await opts.layouts.layoutFor(goVersion);
-    if (!layout) problems.push(`no runtime layout for ${goVersion ?? 'this Go version'}: threads are unwound, goroutines not listed (symbridge knows go1.19 and reads DWARF types where the binary has them)`);
+    layout = await opts.layouts.layoutFor({ goVersion, files: goModule.files });
+    if (!layout) problems.push(`no runtime layout for ${goVersion ?? 'this Go version'}: threads are unwound, goroutines not listed (no DWARF types of runtime.g/m in the stored files, and no known layout for the version)`);
     else {
       const rt = await readGoRuntime(memory, modules, layout);
       ms = rt.ms;

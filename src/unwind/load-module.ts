@@ -1,4 +1,4 @@
-import { RangeSource } from '../adapters/range-source.adapter';
+import { RangeSource, SyncRangeSource } from '../adapters/range-source.adapter';
 import { readElf } from '../elf/elf-file';
 import { GoPclntab, locatePclntab } from '../elf/gopclntab';
 import { readSymbolValues } from '../elf/symbol-table';
@@ -11,6 +11,8 @@ const GO_SYMBOLS = new Set(['runtime.allgs', 'runtime.allm']);
 export interface LoadedModule {
   module: UnwindModule;
   goVersion?: string;
+  /** The files it was read from (a Go module's DWARF gives the runtime's struct layouts). */
+  files: { src: RangeSource & SyncRangeSource; name: string }[];
 }
 
 /**
@@ -20,7 +22,7 @@ export interface LoadedModule {
  */
 export async function loadUnwindModule(
   path: string,
-  files: { src: RangeSource; name: string }[],
+  files: { src: RangeSource & SyncRangeSource; name: string }[],
   ranges: { start: bigint; end: bigint }[],
   bias: bigint,
 ): Promise<LoadedModule> {
@@ -45,5 +47,5 @@ export async function loadUnwindModule(
       for (const [k, v] of await readSymbolValues(src, info, GO_SYMBOLS)) if (!symbols.has(k)) symbols.set(k, v);
     }
   }
-  return { module: { path, ranges, bias, cfi, go, symbols }, goVersion };
+  return { module: { path, ranges, bias, cfi, go, symbols }, goVersion, files };
 }

@@ -1,3 +1,5 @@
+import { RangeSource, SyncRangeSource } from '../../adapters/range-source.adapter';
+
 /**
  * Where the fields of the Go runtime's g and m structures are, for one Go version
  * and architecture. The binary's own DWARF types (runtime.g, runtime.m) are the
@@ -28,9 +30,15 @@ export interface GoLayout {
   waitReasons: readonly string[];
 }
 
-/** A source of layouts: the DWARF reader (when a binary has DWARF), then the known table. */
+/** What a layout source gets to look at: the Go module's version and its stored files. */
+export interface GoModuleFiles {
+  goVersion?: string;
+  files?: { src: RangeSource & SyncRangeSource; name: string }[];
+}
+
+/** A source of layouts: the DWARF reader (when a binary has DWARF, go-layout-dwarf.ts), then the known table. */
 export interface GoLayoutSource {
-  layoutFor(goVersion: string | undefined): Promise<GoLayout | undefined>;
+  layoutFor(module: GoModuleFiles): Promise<GoLayout | undefined>;
 }
 
 const WAIT_REASONS_119 = [
@@ -56,7 +64,7 @@ const KNOWN: Record<string, GoLayout> = { 'go1.19': GO119_AMD64 };
 
 /** The known table alone: `go1.19.8` -> the go1.19 layout. */
 export class KnownGoLayouts implements GoLayoutSource {
-  async layoutFor(goVersion: string | undefined): Promise<GoLayout | undefined> {
+  async layoutFor({ goVersion }: GoModuleFiles): Promise<GoLayout | undefined> {
     const minor = /^go(\d+\.\d+)/.exec(goVersion ?? '')?.[1];
     return minor ? KNOWN[`go${minor}`] : undefined;
   }
