@@ -7,15 +7,16 @@ import { benchUpload } from './upload.bench';
 import { benchMemory } from './memory.bench';
 import { benchElf } from './elf.bench';
 import { benchStores } from './stores.bench';
+import { benchCore } from './core.bench';
 import { debugFiles, goBinary, libjvm } from './lib/modules';
 import { Report } from './lib/report';
 import { machine } from './lib/machine';
 
 /**
  * `npm run bench [-- SECTION... --quick --n=N --out=FILE]`: every figure beside a
- * baseline measured in this same run. Sections: resolve http scale parse upload memory elf stores.
+ * baseline measured in this same run. Sections: resolve http scale parse upload memory elf stores core.
  */
-const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory', 'elf', 'stores'];
+const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory', 'elf', 'stores', 'core'];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -61,6 +62,8 @@ async function main(): Promise<void> {
     const candidates = [libjvm(), goBinary(), ...debugFiles(0).slice(0, 2)].filter((m): m is NonNullable<typeof m> => m !== undefined);
     benchElf(report, candidates.filter((m, i) => candidates.findIndex((o) => o.path === m.path) === i));
   }
+
+  if (sections.includes('core')) await benchCore(report, quick ? ['go-exe-kernel'] : ['go-exe-gdb', 'go-exe-kernel']);
 
   const md = `${m.map((l) => `- ${l}`).join('\n')}\n- command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\`\n\n${report.markdown()}`;
   process.stdout.write(`\n${md}`);

@@ -27,6 +27,9 @@ import { LocalFileCache } from './symbol-store/local-file.cache';
 import { RedisMissCache } from './symbol-store/miss-cache';
 import { S3ObjectStore } from './symbol-store/s3-object.store';
 import { join } from 'node:path';
+import { CoreStore } from './symbol-store/core-store';
+import { CorePipeline } from './pipeline/core.pipeline';
+import { CoreSweeper } from './jobs/core-sweeper';
 
 const WORKER_METRICS = Symbol('WORKER_METRICS');
 
@@ -105,6 +108,7 @@ export class AppModule {
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: createStore(config, log, redis) },
+      { provide: CoreStore, useValue: new CoreStore(config.storageRoot) },
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,
@@ -132,6 +136,11 @@ export class AppModule {
         inject: [SymbolStore, FrameResolver],
         useFactory: (store: SymbolStore, resolver: FrameResolver) => new SymbolicatePipeline(store, resolver),
       },
+      {
+        provide: CorePipeline,
+        inject: [SymbolStore, FrameResolver],
+        useFactory: (store: SymbolStore, resolver: FrameResolver) => new CorePipeline(store, resolver, { maxFramesPerStack: config.limits.maxFramesPerStack }),
+      },
       SymbolicateWorker,
       {
         provide: WORKER_METRICS,
@@ -150,7 +159,7 @@ export class AppModule {
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
-      providers: [...core, ...(api ? [SymbolicateProducer] : []), ...(worker ? workerProviders : [])],
+      providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper] : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics, RedisConnections],
     };
   }

@@ -13,7 +13,10 @@ import { renderText } from '../render/text.renderer';
 import { ErrorDto, JobAcceptedDto, JobDto, UnifiedStackDto } from './dto/responses.dto';
 import { SymbolicateRequestDto, WaitQueryDto } from './dto/symbolicate.dto';
 import { JOB_ID_PARAM } from './dto/params';
-import { readTextForm } from './multipart';
+import { FileSource } from '../adapters/range-source.adapter';
+import { readCore } from '../core/core-file';
+import { CoreStore, coreTooLarge, StoredCore } from '../symbol-store/core-store';
+import { readForm } from './multipart';
 import { validateDto } from './validate-dto';
 
 const FORM_FIELDS = ['traceback', 'maps', 'crash_dump', 'modules', 'options'];
@@ -25,6 +28,7 @@ export class SymbolicateController {
     private readonly producer: SymbolicateProducer,
     private readonly access: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly cores: CoreStore,
   ) {}
 
   @Post('symbolicate')
@@ -70,17 +74,11 @@ export class SymbolicateController {
     const query = await validateDto(WaitQueryDto, { ...rawQuery }, 'query');
     const wait = Math.min(query.wait ?? 0, this.config.limits.maxWaitSeconds);
     const data = await this.readRequest(req);
-    // Refuse unparseable text now, with its line, rather than as a failed job; and bound the work.
-    const { report } = parseInput(data);
-    const frames = [...report.goroutines, ...(report.threads ?? [])].reduce((n, t) => n + t.frames.length, 0);
-    if (frames > this.config.limits.maxFrames) {
-      throw new SymbridgeError(
-        'INPUT_TOO_LARGE',
-        `the crash has ${frames} frames, more than the limit of ${this.config.limits.maxFrames} (MAX_FRAMES): send the crashing goroutine's part`,
-        { field: data.paste !== undefined ? 'paste' : 'traceback' },
-      );
-    }
-    const job = await this.producer.enqueue(data);
+    const job = await this.enqueueChecked(data).catch(async (err: unknown) => {
+      if (data.core) await this.cores.remove(data.core.id); // nothing queued: nothing keeps the core
+      throw err;
+    });
+    if (data.core) await this.cores.attach(data.core.id, String(job.id));
     const result = await this.producer.waitFor(job, wait);
     if (!result) {
       const location = `/v1/jobs/${job.id}`;
@@ -88,6 +86,22 @@ export class SymbolicateController {
       return;
     }
     await this.sendStack(req, reply, result);
+  }
+
+  /** Refuse unparseable text now, with its line, rather than as a failed job; and bound the work. */
+  private async enqueueChecked(data: SymbolicateJobV1) {
+    if (!data.core || data.traceback) {
+      const { report } = parseInput(data.core ? { traceback: data.traceback } : data);
+      const frames = [...report.goroutines, ...(report.threads ?? [])].reduce((n, t) => n + t.frames.length, 0);
+      if (frames > this.config.limits.maxFrames) {
+        throw new SymbridgeError(
+          'INPUT_TOO_LARGE',
+          `the crash has ${frames} frames, more than the limit of ${this.config.limits.maxFrames} (MAX_FRAMES): send the crashing goroutine's part`,
+          { field: data.paste !== undefined ? 'paste' : 'traceback' },
+        );
+      }
+    }
+    return this.producer.enqueue(data);
   }
 
   @Get('jobs/:id')
@@ -118,6 +132,29 @@ export class SymbolicateController {
     else await reply.send(stack);
   }
 
+  private async validated(plain: Record<string, unknown>): Promise<SymbolicateRequestDto> {
+    const dto = await validateDto(SymbolicateRequestDto, plain, 'symbolicate request');
+    const unknownOptions = Object.keys(dto.options ?? {});
+    if (unknownOptions.length > 0) {
+      const details = unknownOptions.slice(0, 20).map((k) => `options.${k.slice(0, 64)} should not exist`);
+      throw new SymbridgeError('INPUT_INVALID', `invalid symbolicate request: ${details.join('; ')} (no option is defined yet)`, { field: 'options', details });
+    }
+    return dto;
+  }
+
+  /** Read the core's header and notes now: not a core, a truncated one, another architecture is a 422 before any job. */
+  private async checkCore(core: StoredCore, name: string): Promise<void> {
+    const src = await FileSource.open(core.path);
+    try {
+      await readCore(src, name);
+    } catch (err) {
+      await this.cores.remove(core.id);
+      throw err;
+    } finally {
+      await src.close();
+    }
+  }
+
   /** The three ways in, to one job payload. */
   private async readRequest(req: FastifyRequest): Promise<SymbolicateJobV1> {
     const received_at = new Date().toISOString();
@@ -128,22 +165,54 @@ export class SymbolicateController {
       return { v: 1, paste, received_at };
     }
     let plain: Record<string, unknown>;
+    let core: StoredCore | undefined;
+    let coreName = 'core_dump';
     if (type.startsWith('multipart/form-data')) {
-      const form = await readTextForm(req, FORM_FIELDS, this.config.limits.maxBodyBytes);
-      plain = { ...form };
+      const { maxBodyBytes, maxCoreBytes } = this.config.limits;
+      let stored: StoredCore | undefined;
+      const form = await readForm(req, {
+        text: FORM_FIELDS,
+        maxTextBytes: maxBodyBytes,
+        maxFileBytes: maxCoreBytes,
+        files: {
+          core_dump: async (file, filename) => {
+            if (stored) throw new SymbridgeError('INPUT_INVALID', 'one core_dump per request', { field: 'core_dump' });
+            coreName = filename || 'core_dump';
+            stored = await this.cores.write(file, maxCoreBytes);
+            if (file.truncated) {
+              await this.cores.remove(stored.id);
+              throw coreTooLarge(maxCoreBytes);
+            }
+            return stored;
+          },
+        },
+      }).catch(async (err: unknown) => {
+        if (stored) await this.cores.remove(stored.id);
+        throw err;
+      });
+      core = stored;
+      if (core) await this.checkCore(core, coreName);
+      plain = { ...form.text };
       for (const key of ['modules', 'options'] as const) {
-        if (form[key] !== undefined) plain[key] = parseJsonField(form[key], key);
+        if (form.text[key] !== undefined) plain[key] = parseJsonField(form.text[key], key);
       }
     } else if (type.startsWith('application/json')) {
       plain = (req.body ?? {}) as Record<string, unknown>;
     } else {
       throw new SymbridgeError('UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Type "${type || '(none)'}": send application/json, multipart/form-data or text/plain`);
     }
-    const dto = await validateDto(SymbolicateRequestDto, plain, 'symbolicate request');
-    const unknownOptions = Object.keys(dto.options ?? {});
-    if (unknownOptions.length > 0) {
-      const details = unknownOptions.slice(0, 20).map((k) => `options.${k.slice(0, 64)} should not exist`);
-      throw new SymbridgeError('INPUT_INVALID', `invalid symbolicate request: ${details.join('; ')} (no option is defined yet)`, { field: 'options', details });
+    const dto = await this.validated(plain).catch(async (err: unknown) => {
+      if (core) await this.cores.remove(core.id);
+      throw err;
+    });
+    if (core) {
+      return {
+        v: 1,
+        core: { id: core.id, name: coreName.slice(0, 200), size: core.size, compression: core.compression },
+        traceback: dto.traceback?.trim() ? dto.traceback : undefined,
+        modules: dto.modules?.map((m) => ({ path: m.path, build_id: m.build_id.toLowerCase() })),
+        received_at,
+      };
     }
     if (!dto.traceback?.trim() && !dto.crash_dump?.trim()) {
       throw new SymbridgeError(

@@ -134,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBodyBytes: dto.MAX_BODY_BYTES ?? DEFAULT_LIMITS.maxBodyBytes,
       maxUploadBytes: dto.MAX_UPLOAD_BYTES ?? DEFAULT_LIMITS.maxUploadBytes,
       maxUploadFiles: dto.MAX_UPLOAD_FILES ?? DEFAULT_LIMITS.maxUploadFiles,
+      maxCoreBytes: dto.MAX_CORE_BYTES ?? DEFAULT_LIMITS.maxCoreBytes,
+      maxFramesPerStack: dto.MAX_FRAMES_PER_STACK ?? DEFAULT_LIMITS.maxFramesPerStack,
       maxWaitSeconds: dto.MAX_WAIT_SECONDS ?? DEFAULT_LIMITS.maxWaitSeconds,
       maxFrames: dto.MAX_FRAMES ?? DEFAULT_LIMITS.maxFrames,
       rateSymbolicate: dto.RATE_LIMIT_SYMBOLICATE ?? DEFAULT_LIMITS.rateSymbolicate,
@@ -147,7 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 class EnvShape {
   ROLE = 0; PORT = 0; HOST = 0; REDIS_URL = 0; REDIS_RECONNECT_MAX_MS = 0; STORAGE_ROOT = 0; LOG_LEVEL = 0; LLVM_SYMBOLIZER = 0;
   SYMBOLIZER_PROCESSES = 0; SYMBOLIZER_TIMEOUT_MS = 0; WORKER_CONCURRENCY = 0; MAX_BODY_BYTES = 0;
-  MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
+  MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_CORE_BYTES = 0; MAX_FRAMES_PER_STACK = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
   JOB_RETENTION_SECONDS = 0; JOB_RETENTION_COUNT = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;
   JOB_LOCK_MS = 0; STALLED_CHECK_MS = 0; JOB_ATTEMPTS = 0;
   UPLOAD_TOKENS = 0; ADMIN_TOKENS = 0; READ_TOKENS = 0; SYMBOLS_READ_ACCESS = 0;

@@ -85,6 +85,12 @@ export class EnvDto {
   @IsOptional() @int() @IsInt() @Min(1024)
   MAX_UPLOAD_BYTES?: number;
 
+  @IsOptional() @int() @IsInt() @Min(16) @Max(100_000)
+  MAX_FRAMES_PER_STACK?: number;
+
+  @IsOptional() @int() @IsInt() @Min(1)
+  MAX_CORE_BYTES?: number;
+
   @IsOptional() @int() @IsInt() @Min(1) @Max(1000)
   MAX_UPLOAD_FILES?: number;
 

@@ -4,6 +4,10 @@ export interface Limits {
   maxBodyBytes: number;
   /** Largest single uploaded debug file, bytes. */
   maxUploadBytes: number;
+  /** Largest core file (POST /v1/symbolicate core_dump), bytes, after decompression and before. */
+  maxCoreBytes: number;
+  /** Most frames the unwinder walks on one stack (thread or goroutine) of a core. */
+  maxFramesPerStack: number;
   /** Most files in one upload request. */
   maxUploadFiles: number;
   /** Cap on `?wait=` seconds. */
@@ -22,6 +26,8 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 8 * 1024 * 1024,
   maxUploadBytes: 2 * 1024 * 1024 * 1024,
+  maxCoreBytes: 8 * 1024 * 1024 * 1024,
+  maxFramesPerStack: 1024,
   maxUploadFiles: 32,
   maxWaitSeconds: 60,
   maxFrames: 50_000,

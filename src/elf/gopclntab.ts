@@ -22,6 +22,18 @@ export interface GoLine {
   inlined: { function: string; file?: string; line?: number }[];
 }
 
+/** What the unwinder reads of a Go function (runtime/symtab.go _func): pcsp gives the frame size. */
+export interface GoFrameInfo {
+  entry: bigint;
+  end: bigint;
+  name: string;
+  funcID: number;
+  /** funcFlag: TOPFRAME 1, SPWRITE 2, ASM 4 (Go 1.17+; 0 before). */
+  flag: number;
+  /** Bytes the function's frame has pushed at this pc, return address excluded; undefined when pcsp has no value. */
+  spDelta?: number;
+}
+
 const PCDATA_INL_TREE_INDEX = 2;
 const FUNCDATA_INL_TREE = 3;
 
@@ -115,6 +127,24 @@ export class GoPclntab {
 
   /** Function, file and line at `pc` (already the lookup address: pc-1 for return addresses). */
   lookup(pc: bigint): GoLine | undefined {
+    const f = this.funcAt(pc);
+    return f && this.describe(f, pc);
+  }
+
+  /** The function at `pc` as the unwinder needs it: its entry, name, flags and stack frame size at `pc` (pcsp). */
+  frameAt(pc: bigint): GoFrameInfo | undefined {
+    const f = this.funcAt(pc);
+    if (!f) return undefined;
+    const base = this.pclntab + f.funcOff;
+    const fields = base + (this.version >= 118 ? 4 : this.ptr);
+    const pcsp = this.u32(fields + 12);
+    // funcID and flag follow cuOffset (and startLine from Go 1.20); Go 1.16 has no flag byte.
+    const idAt = this.version >= 120 ? base + 40 : this.version >= 118 ? base + 36 : base + 40;
+    const spDelta = this.pcvalue(pcsp, f.entry, pc);
+    return { entry: f.entry, end: f.end, name: f.name, funcID: this.b[idAt], flag: this.version >= 118 ? this.b[idAt + 1] : 0, spDelta };
+  }
+
+  private funcAt(pc: bigint): GoFunc | undefined {
     let lo = 0;
     let hi = this.funcs.length - 1;
     while (lo <= hi) {
@@ -122,7 +152,7 @@ export class GoPclntab {
       const f = this.funcs[mid];
       if (pc < f.entry) hi = mid - 1;
       else if (pc >= f.end) lo = mid + 1;
-      else return this.describe(f, pc);
+      else return f;
     }
     return undefined;
   }

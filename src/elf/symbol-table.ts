@@ -73,3 +73,27 @@ async function readSection(src: RangeSource, s: SectionHeader, what: string): Pr
   }
   return src.read(s.offset, s.size);
 }
+
+/** The values of the named symbols of any type (data symbols too: runtime.allgs), from `.symtab`. */
+export async function readSymbolValues(src: RangeSource, info: ElfInfo, names: ReadonlySet<string>): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  const table = info.sections.find((s) => s.type === SHT_SYMTAB);
+  if (!table || table.size === 0 || info.header.bits !== 64) return out;
+  const strtab = info.sections[table.link];
+  if (!strtab) return out;
+  const bytes = await readSection(src, table, 'symbol table');
+  const strings = await readSection(src, strtab, 'symbol string table');
+  const le = info.header.endian === 'little';
+  const wanted = new Map([...names].map((n) => [n, Buffer.from(`${n}\0`, 'utf8')]));
+  for (let o = 0; o + 24 <= bytes.length && out.size < names.size; o += 24) {
+    const nameOff = le ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o);
+    if (nameOff >= strings.length) continue;
+    for (const [name, needle] of wanted) {
+      if (out.has(name) || strings[nameOff] !== needle[0]) continue;
+      if (strings.compare(needle, 0, needle.length, nameOff, nameOff + needle.length) === 0) {
+        out.set(name, le ? bytes.readBigUInt64LE(o + 8) : bytes.readBigUInt64BE(o + 8));
+      }
+    }
+  }
+  return out;
+}

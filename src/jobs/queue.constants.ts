@@ -13,6 +13,8 @@ export interface SymbolicateJobV1 {
   maps?: string;
   paste?: string;
   crash_dump?: string;
+  /** An ELF core the API streamed to the storage root (symbol-store/core-store.ts); the worker reads it by range. */
+  core?: { id: string; name: string; size: number; compression: string };
   modules?: ModuleHint[];
   received_at: string;
 }

@@ -122,6 +122,12 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     };
   }
 
+  /** Whether Redis still holds the job (it expires JOB_RETENTION_SECONDS after it finished); throws while Redis is away. */
+  async jobExists(id: string): Promise<boolean> {
+    await this.requireReady();
+    return (await withTimeout(Job.fromId(this.queue, id), 'read the job')) !== undefined;
+  }
+
   get draining(): boolean {
     return this.drainingSince !== undefined;
   }

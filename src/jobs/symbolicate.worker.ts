@@ -8,7 +8,9 @@ import { Metrics } from '../metrics/metrics';
 import { ErrorCode, SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { basename } from '../normalize/find-mapping';
+import { CorePipeline } from '../pipeline/core.pipeline';
 import { SymbolicatePipeline } from '../pipeline/symbolicate.pipeline';
+import { CoreStore } from '../symbol-store/core-store';
 import { withDeadline } from './deadline';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
 
@@ -26,6 +28,8 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
 
   constructor(
     private readonly pipeline: SymbolicatePipeline,
+    private readonly corePipeline: CorePipeline,
+    private readonly cores: CoreStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly metrics: Metrics,
@@ -62,11 +66,15 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
     const started = Date.now();
     let lastStage = '';
     try {
-      const run = this.pipeline.run(job.data, (stage, done, total) => {
+      const progress = (stage: string, done: number, total: number) => {
         if (stage === lastStage && done !== total) return; // one update per stage, plus the last
         lastStage = stage;
         void job.updateProgress({ stage, done, total } satisfies JobProgress).catch(() => undefined);
-      });
+      };
+      const core = job.data.core;
+      const run = core
+        ? this.corePipeline.run({ corePath: this.cores.path(core.id), coreName: core.name, traceback: job.data.traceback, modules: job.data.modules }, progress)
+        : this.pipeline.run(job.data, progress);
       // No job is stuck: past JOB_TIMEOUT_MS it fails naming its stage (the symbolizers have their own timeouts).
       const ms = this.config.jobTimeoutMs;
       const result = await withDeadline(

@@ -13,6 +13,9 @@ export interface MergedThread {
   signal?: SignalInfo;
   registers?: Record<string, bigint>;
   frames: ResolvedFrame[];
+  /** The goroutine a core thread was running, or the goroutine itself (cores). */
+  goroutine?: number;
+  unwindStopped?: string;
 }
 
 const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;

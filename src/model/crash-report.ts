@@ -53,6 +53,10 @@ export interface RawFrame {
   frameType?: string;
   /** Calls inlined at this frame's pc as the input printed them, innermost first (Go). */
   inlined?: InlinedCall[];
+  /** Frames unwound from a core: the stack pointer, and how the pc was recovered (unwind/unwinder.ts UnwindMethod). */
+  sp?: Address;
+  unwind?: string;
+  /** 1-based line of the input text; 0 for frames that came from a binary input (a core file). */
   inputLine: number;
 }
 

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
   | 'ELF_INVALID'
+  | 'CORE_INVALID'
   | 'DWARF_INVALID'
   | 'NO_BUILD_ID'
   | 'UNAUTHORIZED'

@@ -72,11 +72,18 @@ export interface UnifiedFrame {
   /** Why this frame is unresolved, when it is. */
   reason?: string;
   input_line?: number;
+  /** Frames unwound from a core: the stack pointer and how the frame was found (context, cfi, go-pcsp, signal-frame, cgo-switch, systemstack-switch, go-sched, frame-pointer). */
+  sp?: string;
+  unwound_by?: string;
 }
 
 export interface UnifiedThread {
   id: string;
   name?: string;
+  /** The goroutine id, for a goroutine or a thread that was running one (cores). */
+  goroutine?: number;
+  /** Cores: why the walk of this stack ended, when it ended early or in a way worth saying. */
+  unwind_stopped?: string;
   state?: string;
   crashed: boolean;
   /** The OS thread it ran on: Go's M number (`m=2`), a tid (hs_err, tombstone, core). */

@@ -37,8 +37,9 @@ function placed(m: Mapping, s: ProgramHeader, bias: bigint): boolean {
   return rel >= alignDown(s.vaddr, align) && m.end - bias <= alignUp(s.vaddr + s.memsz, align);
 }
 
+/** `?` (a core writer that left a mapping out, so its permissions are unknown) fits either way. */
 function sameExec(m: Mapping, s: ProgramHeader): boolean {
-  return (m.perms[2] === 'x') === ((s.flags & PF_X) !== 0);
+  return m.perms[2] === '?' || (m.perms[2] === 'x') === ((s.flags & PF_X) !== 0);
 }
 
 export function alignDown(v: bigint, a: bigint): bigint {

@@ -1,19 +1,16 @@
 import { RawFrame } from '../model/crash-report';
-import { ResolvedFrame } from '../model/resolved-frame';
 import { Diagnostic, UnifiedStack } from '../model/unified-stack';
-import { crashedFirst, crashedGoroutine, faultIsNative, goTracebackSymbol, mergeGoStack } from '../merge/cgo.merger';
+import { crashedFirst, crashedGoroutine, faultIsNative, mergeGoStack } from '../merge/cgo.merger';
 import { collectEvidence } from '../normalize/build-evidence';
-import { goNamed } from '../normalize/go-frames';
 import { mergeJvmThreads } from '../merge/jni.merger';
 import { mergeTombstoneThreads } from '../merge/tombstone.merger';
 import { findMapping } from '../normalize/find-mapping';
 import { ModuleHint, ModuleIdentifier } from '../normalize/module-identity';
-import { normalizeFrames } from '../normalize/normalizer';
+import { resolveFrames } from './resolve-frames';
 import { CrashInput, parseInput } from '../parse/parse-input';
 import { renderJson } from '../render/json.renderer';
 import { FrameResolver } from '../resolve/frame-resolver';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
-import { unresolvedDiagnostics } from './unresolved-diagnostics';
 
 export interface SymbolicateRequest extends CrashInput {
   modules?: ModuleHint[];
@@ -81,59 +78,8 @@ export class SymbolicatePipeline {
     // Go's physical frames too: each is tied to its module (the executable or a c-shared
     // library) and checked against that build's .gopclntab; ones Go could not name are looked up.
     const goFrames = report.goroutines.flatMap((g) => g.frames.filter((f) => f.kind === 'go'));
-    progress('normalize', 0, nativeFrames.length + goFrames.length);
     const identifier = new ModuleIdentifier(this.store);
-    const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(
-      [...nativeFrames, ...goFrames],
-      report.mappings,
-      request.modules ?? [],
-      identifier,
-      collectEvidence(report),
-    );
-    diagnostics.push(...moduleDiagnostics);
-
-    // One batch for the whole job: frames already in the worker's cache are answered
-    // without a round trip; only the rest wait on a module load or a symbolizer.
-    progress('resolve', 0, pcs.length);
-    const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId && !goNamed(n.frame));
-    const answers = await this.resolver.resolveMany(
-      lookups.map((n) => ({ buildId: n.buildId!, objectPath: n.symbolFile!, address: n.lookupAddress! })),
-    );
-    const answerOf = new Map(lookups.map((n, i) => [n, answers[i]]));
-    const resolved = new Map<RawFrame, ResolvedFrame>();
-    for (const n of pcs) {
-      const r: ResolvedFrame = {
-        raw: n.frame,
-        computedPc: n.frame.pc === undefined ? n.computedPc : undefined,
-        module: n.module,
-        buildId: n.buildId,
-        fileOffset: n.fileOffset,
-        elfVaddr: n.elfVaddr,
-        lookupAddress: n.lookupAddress,
-        subtractedOne: n.subtractedOne,
-        goCheck: n.goCheck,
-        placedBy: n.placedBy,
-        reason: n.reason,
-      };
-      // Go named it (and the check above says whether the stored build agrees): Go's words stay.
-      if (goNamed(n.frame)) {
-        resolved.set(n.frame, { ...r, symbol: goTracebackSymbol(n.frame), reason: undefined });
-        continue;
-      }
-      const a = answerOf.get(n);
-      if (a?.error) r.reason = `symbolizer failed: ${a.error.message}`;
-      else if (a) {
-        r.symbol = a.symbol;
-        if (!a.symbol) r.reason = `no symbol covers 0x${n.lookupAddress!.toString(16)} in build-id ${n.buildId}`;
-      }
-      // The name hs_err printed (`jni_inner+0xe`, from the JVM's own symbol lookup) stays when we have no file to do better.
-      if (!r.symbol && n.frame.frameType !== undefined && n.frame.function) {
-        r.symbol = { function: n.frame.function, offset: n.frame.entryOffset, inlined: [], source: 'hs-err' };
-      }
-      resolved.set(n.frame, r);
-    }
-    diagnostics.push(...unresolvedDiagnostics(pcs, resolved));
-    progress('resolve', pcs.length, pcs.length);
+    const { resolved, modules } = await resolveFrames([...nativeFrames, ...goFrames], report.mappings, request.modules ?? [], identifier, this.resolver, diagnostics, progress, collectEvidence(report));
 
     progress('merge', 0, 1);
     const goThreads = mergeGoStack(report, faultFrame, resolved, crashed);

@@ -38,6 +38,8 @@ export function renderJson(
         ? { name: t.signal.name, description: t.signal.description, code: t.signal.code, pc: t.signal.pc !== undefined ? toHex(t.signal.pc) : undefined }
         : undefined,
       registers: t.registers ? Object.fromEntries(Object.entries(t.registers).map(([k, v]) => [k, toHex(v)])) : undefined,
+      goroutine: t.goroutine,
+      unwind_stopped: t.unwindStopped,
       frames: t.frames.map(renderFrame),
     })),
     modules,
@@ -77,7 +79,9 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     placed_by: f.placedBy,
     // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
     reason: sym && sym.source !== 'jvm' && sym.source !== 'hs-err' ? undefined : f.reason,
-    input_line: f.raw.inputLine,
+    input_line: f.raw.inputLine || undefined,
+    sp: f.raw.sp !== undefined ? toHex(f.raw.sp) : undefined,
+    unwound_by: f.raw.unwind,
   };
 }
 

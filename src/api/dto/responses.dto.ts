@@ -48,7 +48,13 @@ export class FrameDto {
   @ApiPropertyOptional({ enum: ['go-name'], description: "Placed in its module by Go's function name + offset in .gopclntab (no maps, or a pc in no mapping)" })
   placed_by?: string;
   @ApiPropertyOptional({ description: 'Why the frame is unresolved' }) reason?: string;
-  @ApiPropertyOptional({ description: '1-based line of the input this frame came from' }) input_line?: number;
+  @ApiPropertyOptional({ description: '1-based line of the input this frame came from (absent for frames unwound from a core)' }) input_line?: number;
+  @ApiPropertyOptional({ description: 'Core files: the frame\'s stack pointer (hex)' }) sp?: string;
+  @ApiPropertyOptional({
+    description: 'Core files: how the frame was found: context (thread registers), cfi (DWARF CFI), go-pcsp (Go frame size table), signal-frame (saved ucontext), cgo-switch (g0 <-> goroutine stack at asmcgocall/cgocallback), systemstack-switch, go-sched (a goroutine\'s saved pc/sp), frame-pointer (fallback)',
+    enum: ['context', 'cfi', 'go-pcsp', 'signal-frame', 'cgo-switch', 'systemstack-switch', 'go-sched', 'frame-pointer'],
+  })
+  unwound_by?: string;
 }
 
 export class ThreadSignalDto {
@@ -62,6 +68,8 @@ export class ThreadDto {
   @ApiProperty({ example: 'goroutine 1', description: 'goroutine N, runtime stack, m N (an M\'s g0 in its SIGQUIT block), or the JVM / tombstone thread name' })
   id!: string;
   @ApiPropertyOptional() name?: string;
+  @ApiPropertyOptional({ description: 'The goroutine id (a goroutine, or a core thread that was running one)' }) goroutine?: number;
+  @ApiPropertyOptional({ description: 'Core files: why the walk of this stack ended early (missing module, no unwind data)' }) unwind_stopped?: string;
   @ApiPropertyOptional() state?: string;
   @ApiProperty() crashed!: boolean;
   @ApiPropertyOptional({ description: "Go's M number (m=N) of the thread this stack ran on" }) m?: number;

@@ -1,0 +1,20 @@
+import { storeWith } from './test/unit/normalize/store.support';
+import { Demangler } from './src/resolve/demangler';
+import { FrameResolver } from './src/resolve/frame-resolver';
+import { LlvmSymbolizerPool } from './src/resolve/llvm-symbolizer.pool';
+import { LlvmSymbolizerResolver } from './src/resolve/llvm-symbolizer.resolver';
+import { CorePipeline } from './src/pipeline/core.pipeline';
+import { renderText } from './src/render/text.renderer';
+import { coreModuleFiles, corePath, CoreName } from './test/support/core-fixtures';
+(async () => {
+  const { store } = await storeWith(coreModuleFiles());
+  const pool = new LlvmSymbolizerPool({ binary: 'llvm-symbolizer', processes: 1, timeoutMs: 30_000 });
+  const resolver = new FrameResolver(new LlvmSymbolizerResolver(pool), new Demangler(), 1000);
+  const p = new CorePipeline(store, resolver);
+  const t0 = Date.now();
+  const r = await p.run({ corePath: corePath(process.argv[2] as CoreName), coreName: 'core' });
+  console.log('ms', Date.now() - t0);
+  console.log(renderText(r));
+  console.log(JSON.stringify(r.threads[0].frames.slice(0, 3), null, 1));
+  resolver.close(); pool.close();
+})();
