@@ -48,11 +48,12 @@ class StoreInit implements OnModuleInit {
 /** The store, with the upstream debuginfod servers it may fetch misses from. */
 function createStore(config: AppConfig, log: Logger): SymbolStore {
   const warn = (msg: string) => log.warn({ component: 'symbol-store' }, msg);
+  const info = (msg: string) => log.info({ component: 'symbol-store' }, msg);
   const upstream = new DebuginfodUpstream(
     { urls: config.upstreamDebuginfodUrls, timeoutMs: config.upstreamTimeoutMs, maxBytes: config.limits.maxUploadBytes },
     warn,
   );
-  return new SymbolStore(config.storageRoot, { upstream, warn });
+  return new SymbolStore(config.storageRoot, { upstream, warn, info });
 }
 
 /**

@@ -8,6 +8,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** Signals that stop a process from outside; a crash (SIGSEGV, SIGABRT, an exit code) blames its query. */
+const KILLED_FROM_OUTSIDE = new Set<NodeJS.Signals>(['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP']);
+
 /** Marks a query that failed only because the process died for another query's sake: worth one retry. */
 export class CollateralFailure extends Error {}
 
@@ -36,8 +39,10 @@ export class LineProcess {
     createInterface({ input: this.child.stdout }).on('line', (line) => this.answer(line));
     this.child.stderr.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString()).slice(-2000)));
     this.child.on('error', (err) => this.die(`could not run ${binary}: ${err.message}`));
-    // It answers in order, so the oldest pending query is the one it died on.
-    this.child.on('exit', (code, sig) => this.die(`${name} exited (${sig ?? code})`, this.pending[0]));
+    // It answers in order, so the oldest pending query is the one it crashed on. A stop
+    // signal we did not send (the OOM killer, an operator) is nobody's query's fault:
+    // every pending one may be retried. (Our own kills come after die(), so never here.)
+    this.child.on('exit', (code, sig) => this.die(`${name} exited (${sig ?? code})`, sig && KILLED_FROM_OUTSIDE.has(sig) ? 'nobody' : this.pending[0]));
     this.child.stdin.on('error', () => undefined); // EPIPE after death is reported through 'exit'
   }
 
@@ -77,8 +82,11 @@ export class LineProcess {
     p.resolve(line);
   }
 
-  /** The culprit (a query that hung) gets the error; the others queued behind it may retry elsewhere. */
-  private die(reason: string, culprit?: Pending): void {
+  /**
+   * The culprit (a query that hung or crashed it) gets the error; the others, all of them
+   * when it is 'nobody', may retry elsewhere, once.
+   */
+  private die(reason: string, culprit?: Pending | 'nobody'): void {
     if (!this.alive) return;
     this.alive = false;
     // Whatever is left of it (a child holding our pipes) must not keep this process busy.
@@ -88,6 +96,7 @@ export class LineProcess {
     const detail = this.stderrTail.trim() ? `${reason}; stderr: ${this.stderrTail.trim().slice(-500)}` : reason;
     for (const p of this.pending.splice(0)) {
       clearTimeout(p.timer);
+      // Without a culprit (closed, could not start) every query fails for good.
       p.reject(culprit && p !== culprit ? new CollateralFailure(detail) : this.makeError(detail));
     }
   }

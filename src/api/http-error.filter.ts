@@ -49,6 +49,8 @@ function byStatus(status: number, message: string, limits?: Limits): Omit<ErrorB
       return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'unsupported Content-Type: send application/json, multipart/form-data or text/plain' };
     case 404:
       return { code: 'NOT_FOUND', message };
+    case 403:
+      return { code: 'FORBIDDEN', message };
     default:
       return { code: status < 500 ? 'INPUT_INVALID' : 'INTERNAL', message };
   }
@@ -73,10 +75,13 @@ export function toErrorBody(err: unknown, limits?: Limits): ErrorBody {
     const message = details ? `invalid request: ${details.join('; ')}` : typeof res === 'string' ? res : (res.message ?? err.message);
     return { status, ...byStatus(status, String(message), limits), details };
   }
-  // Fastify plugin errors thrown inside a handler (multipart limits) carry a 4xx statusCode.
-  const fe = err as { name?: string; statusCode?: number; message?: string };
-  if (fe?.name === 'FastifyError' && fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return { status: fe.statusCode, ...byStatus(fe.statusCode, fe.message ?? 'bad request') };
+  // Fastify and its plugins signal a client's mistake with a 4xx statusCode on the error:
+  // multipart limits (FastifyError), and the static files under /docs (`/docs/../..` is a
+  // 403 "Forbidden", a NUL in the path a 400 from `send`).
+  const fe = err as { statusCode?: unknown; message?: string };
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const message = fe.message === 'Forbidden' ? 'Forbidden: the path leaves the folder it names' : (fe.message ?? 'bad request');
+    return { status: fe.statusCode, ...byStatus(fe.statusCode, message) };
   }
   return { status: 500, code: 'INTERNAL', message: 'internal error; it has been logged' };
 }

@@ -1,11 +1,12 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DEFAULT_LIMITS } from '../config/limits';
 import { SymbolicateProducer } from '../jobs/symbolicate.producer';
 import { SymbolicateJobV1 } from '../jobs/queue.constants';
 import { SymbridgeError } from '../model/errors';
+import { AccessTokens } from '../symbol-store/access-tokens';
 import { UnifiedStack } from '../model/unified-stack';
 import { parseInput } from '../parse/parse-input';
 import { renderText } from '../render/text.renderer';
@@ -22,11 +23,13 @@ const FORM_FIELDS = ['traceback', 'maps', 'crash_dump', 'modules', 'options'];
 export class SymbolicateController {
   constructor(
     private readonly producer: SymbolicateProducer,
+    private readonly access: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post('symbolicate')
   @HttpCode(200)
+  @ApiBearerAuth()
   @ApiOperation({
     operationId: 'symbolicate',
     summary: 'Symbolicate a crash: Go traceback + /proc/PID/maps in, one unified stack out',
@@ -39,7 +42,8 @@ export class SymbolicateController {
       'readable rendering. Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
       `(default 60), frames at most MAX_FRAMES (default ${DEFAULT_LIMITS.maxFrames}), modules at most 10,000; ` +
       `at most RATE_LIMIT_SYMBOLICATE requests per client per RATE_LIMIT_WINDOW_MS (default ${DEFAULT_LIMITS.rateSymbolicate} per ` +
-      `${DEFAULT_LIMITS.rateWindowMs / 1000} s, then 429 with Retry-After).`,
+      `${DEFAULT_LIMITS.rateWindowMs / 1000} s, then 429 with Retry-After). With SYMBOLS_READ_ACCESS=token it needs a ` +
+      'bearer token of any scope, as reading the symbol files does.',
   })
   @ApiQuery({
     name: 'wait',
@@ -52,12 +56,15 @@ export class SymbolicateController {
   @ApiOkResponse({ type: UnifiedStackDto, description: 'The job finished within ?wait' })
   @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'Queued; poll the Location' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Empty or invalid request (names the field)' })
+  @ApiResponse({ status: 401, type: ErrorDto, description: 'SYMBOLS_READ_ACCESS=token and no valid token (of any scope: read, upload or admin)' })
   @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES, or more frames than MAX_FRAMES' })
   @ApiResponse({ status: 415, type: ErrorDto, description: 'Content-Type not JSON, multipart or text' })
   @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line)' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'More than RATE_LIMIT_SYMBOLICATE requests from this client in the window; Retry-After says when' })
   @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable, or this instance is shutting down: nothing was queued, send it again' })
   async symbolicate(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() rawQuery: Record<string, unknown>): Promise<void> {
+    // The answer is stored functions and lines by address: symbol data, read-scoped like the files.
+    this.access.requireRead(req.headers.authorization, 'symbolicating (it reads the stored symbols)');
     const query = await validateDto(WaitQueryDto, { ...rawQuery }, 'query');
     const wait = Math.min(query.wait ?? 0, this.config.limits.maxWaitSeconds);
     const data = await this.readRequest(req);

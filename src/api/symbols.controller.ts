@@ -25,6 +25,7 @@ import { storageError } from '../symbol-store/storage-error';
 import { tooLarge, writeToTempFile } from '../symbol-store/temp-file.writer';
 import { ErrorDto } from './dto/responses.dto';
 import { ListSymbolsQueryDto, StoredFileDto, SymbolListDto, UploadResponseDto, UploadResultDto } from './dto/symbols.dto';
+import { formParts, multipartFailure } from './multipart';
 import { validateDto } from './validate-dto';
 
 const GiB = 1024 * 1024 * 1024;
@@ -73,7 +74,7 @@ export class SymbolsController {
     },
   })
   @ApiOkResponse({ type: UploadResponseDto })
-  @ApiResponse({ status: 400, type: ErrorDto, description: 'No files, or an unknown form field' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'No files, an unknown form field, or a malformed multipart body (no boundary, ends early)' })
   @ApiResponse({ status: 401, type: ErrorDto, description: 'Upload tokens are configured and the request has no valid one' })
   @ApiResponse({ status: 403, type: ErrorDto, description: 'The token has only the read scope' })
   @ApiResponse({ status: 413, type: ErrorDto, description: `A file over MAX_UPLOAD_BYTES, or more than MAX_UPLOAD_FILES files. ${LIMITS}` })
@@ -91,7 +92,7 @@ export class SymbolsController {
     const results: UploadResultDto[] = [];
     let current = '';
     try {
-      const parts = req.parts({ limits: { fileSize: maxUploadBytes, files: maxUploadFiles, fields: 4, parts: maxUploadFiles + 4 } });
+      const parts = formParts(req, { fileSize: maxUploadBytes, files: maxUploadFiles, fields: 4, parts: maxUploadFiles + 4 });
       for await (const part of parts) {
         if (part.type !== 'file' || part.fieldname !== 'files') {
           if (part.type === 'file') part.file.resume();
@@ -182,7 +183,7 @@ export class SymbolsController {
   /** Multipart limit errors name the limit; a failure after some files were stored says which. */
   private explain(err: unknown, name: string, maxBytes: number, maxFiles: number, stored: UploadResultDto[]): unknown {
     const code = (err as { code?: string }).code;
-    let out = storageError(err, this.config.storageRoot);
+    let out = storageError(multipartFailure(err), this.config.storageRoot);
     if (code === 'FST_REQ_FILE_TOO_LARGE') out = tooLarge(name, maxBytes);
     else if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT') {
       out = new SymbridgeError('INPUT_TOO_LARGE', `more than ${maxFiles} files in one upload (MAX_UPLOAD_FILES): split it into several requests`);

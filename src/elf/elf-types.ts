@@ -4,6 +4,7 @@ export const PT_NOTE = 4;
 export const SHT_NULL = 0;
 export const SHT_PROGBITS = 1;
 export const SHT_SYMTAB = 2;
+export const SHT_STRTAB = 3;
 export const SHT_NOTE = 7;
 export const SHT_NOBITS = 8;
 export const SHT_DYNSYM = 11;

@@ -139,6 +139,14 @@ export class GoPclntab {
     return [...points].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  private byName?: Map<string, GoFunc>;
+
+  /** The function named `name` (as Go's traceback prints it), for frames given by name + offset. */
+  func(name: string): GoFunc | undefined {
+    this.byName ??= new Map(this.funcs.map((f) => [f.name, f]));
+    return this.byName.get(name);
+  }
+
   /** Function, file and line at `pc` (already the lookup address: pc-1 for return addresses). */
   lookup(pc: bigint): GoLine | undefined {
     let lo = 0;
@@ -325,4 +333,19 @@ export async function locateGofunc(sections: Sec[], read: ReadAt, table: GoPclnt
     }
   }
   return undefined;
+}
+
+/** Go's function table with its inline trees (little-endian files), or undefined when the file has none. */
+export async function readGoTable(
+  info: { header: { endian: 'little' | 'big' }; sections: Sec[] },
+  read: ReadAt,
+): Promise<GoPclntab | undefined> {
+  if (info.header.endian !== 'little') return undefined;
+  const text = info.sections.find((s) => s.name === '.text');
+  const pcln = await locatePclntab(info.sections, read).catch(() => undefined);
+  if (!pcln) return undefined;
+  const go = new GoPclntab(Buffer.from(pcln.bytes), info.header.endian, text?.addr ?? 0n);
+  const gofunc = await locateGofunc(info.sections, read, go, pcln.vaddr).catch(() => undefined);
+  if (gofunc) go.withInlineTrees(Buffer.from(gofunc));
+  return go;
 }

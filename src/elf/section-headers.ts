@@ -1,4 +1,4 @@
-import { ElfHeader, SectionHeader, SHT_NOBITS, SHT_NULL } from './elf-types';
+import { ElfHeader, SectionHeader, SHT_NOBITS, SHT_NULL, SHT_STRTAB } from './elf-types';
 import { Fields, RangeReader } from './range-reader';
 
 const MAX_SECTIONS = 1 << 18;
@@ -29,8 +29,13 @@ export async function readSectionHeaders(r: RangeReader, h: ElfHeader): Promise<
   if (shnum < 0 || shnum > MAX_SECTIONS) r.fail(`absurd section count ${shnum}`, h.shoff);
   const table = new Fields(await r.bytes(h.shoff, shnum * h.shentsize, 'section header table'), h.endian);
   const raws = Array.from({ length: shnum }, (_, i) => raw(i * h.shentsize, table));
+  // readelf calls these corrupt; reading on would store a file whose sections have no names
+  // (so no symbols, no DWARF found): refuse it like any other damaged header.
+  const at = h.bits === 64 ? 62 : 50;
+  if (shstrndx !== 0 && shstrndx >= shnum) r.fail(`e_shstrndx ${shstrndx} is out of range (${shnum} section headers)`, at);
   let names: Buffer | undefined;
-  const strtab = raws[shstrndx];
+  const strtab = shstrndx === 0 ? undefined : raws[shstrndx];
+  if (strtab && strtab.type !== SHT_STRTAB) r.fail(`e_shstrndx ${shstrndx} names section ${shstrndx}, which is not a string table (type ${strtab.type})`, at);
   if (strtab && strtab.type !== SHT_NOBITS && strtab.size >= 0 && strtab.size <= MAX_STRTAB_BYTES) {
     names = await r.bytes(strtab.offset, strtab.size, 'section name table');
   }

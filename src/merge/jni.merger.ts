@@ -40,7 +40,7 @@ export function mergeJvmThreads(
       });
     }
     nameJniMethods(frames);
-    jvm.push({ id: t.name ?? `tid ${t.tid ?? '?'}`, state: t.state, crashed: t.crashed === true, frames });
+    jvm.push({ id: t.name ?? `tid ${t.tid ?? '?'}`, tid: t.tid, state: t.state, crashed: t.crashed === true, frames });
   }
   return { jvm, spliced };
 }
@@ -68,16 +68,25 @@ function spliceGo(frames: ResolvedFrame[], goroutine: MergedThread): ResolvedFra
  */
 export function nameJniMethods(frames: ResolvedFrame[]): void {
   frames.forEach((f, i) => {
-    const name = f.symbol?.function ?? f.raw.function;
-    if (f.raw.kind === 'java' || !name) return;
-    // A Go c-shared library's JNI export is a Go function: `main.Java_GoCrash_run`.
-    const jni = decodeJniName(f.raw.kind === 'go' ? name.replace(/^.*\.(?=Java(?:Critical)?_)/, '') : name);
-    if (!jni) return;
-    const plain = javaMethodName(jni, '');
+    if (f.raw.kind === 'java') return;
     const below = frames.slice(i + 1).find((g) => g.raw.kind === 'java');
-    const fn = below?.symbol?.function ?? below?.raw.function;
-    const desc = fn?.startsWith(`${plain}(`) ? fn.slice(plain.length) : undefined;
-    // An overloaded name's own descriptor wins if the frame below is another overload.
-    f.javaMethod = desc && (jni.args === undefined || desc.startsWith(`(${jni.args})`)) ? `${plain}${desc}` : javaMethodName(jni);
+    const caller = below?.symbol?.function ?? below?.raw.function;
+    const name = f.symbol?.function ?? f.raw.function;
+    if (name) f.javaMethod = javaNameOf(name, f.raw.kind === 'go', caller);
+    // A Go export inlined into cgo's `_cgoexp_..` wrapper is named in the inline chain (a copy: symbols are cached).
+    if (f.symbol && f.symbol.inlined.some((c) => javaNameOf(c.function, true, caller))) {
+      const inlined = f.symbol.inlined.map((c) => ({ ...c, java_method: javaNameOf(c.function, true, caller) }));
+      f.symbol = { ...f.symbol, inlined };
+    }
   });
+}
+
+/** `Java_Crash_run` (or Go's `main.Java_Crash_run`) as Java names it; the interpreted caller's name gives the full descriptor. */
+function javaNameOf(name: string, go: boolean, caller: string | undefined): string | undefined {
+  const jni = decodeJniName(go ? name.replace(/^.*\.(?=Java(?:Critical)?_)/, '') : name);
+  if (!jni) return undefined;
+  const plain = javaMethodName(jni, '');
+  const desc = caller?.startsWith(`${plain}(`) ? caller.slice(plain.length) : undefined;
+  // An overloaded name's own descriptor wins if the frame below is another overload.
+  return desc && (jni.args === undefined || desc.startsWith(`(${jni.args})`)) ? `${plain}${desc}` : javaMethodName(jni);
 }

@@ -13,6 +13,6 @@ export function mergeTombstoneThreads(threads: ThreadTrace[], resolved: Map<RawF
   return threads.map((t) => {
     const frames = t.frames.map((f) => resolvedOrInput(f, resolved));
     nameJniMethods(frames);
-    return { id: t.name ?? `tid ${t.tid ?? '?'}`, state: t.state, crashed: t.crashed === true, frames };
+    return { id: t.name ?? `tid ${t.tid ?? '?'}`, tid: t.tid, state: t.state, crashed: t.crashed === true, frames };
   });
 }

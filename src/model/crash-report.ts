@@ -14,6 +14,18 @@ export type FrameKind = 'go' | 'native' | 'java' | 'jvm' | 'unknown';
  */
 export type AddressKind = 'exact' | 'return' | 'adjusted';
 
+/**
+ * A call the compiler inlined into a physical frame, as the input printed it: Go's
+ * `runtime.goparkunlock(...)` + `\tproc.go:369` lines above the frame that owns the pc.
+ */
+export interface InlinedCall {
+  function: string;
+  args?: string;
+  file?: string;
+  line?: number;
+  inputLine: number;
+}
+
 export interface RawFrame {
   kind: FrameKind;
   pc?: Address;
@@ -39,6 +51,8 @@ export interface RawFrame {
   buildId?: string;
   /** hs_err frame type letter (C, j, J, V, v, A) as printed. */
   frameType?: string;
+  /** Calls inlined at this frame's pc as the input printed them, innermost first (Go). */
+  inlined?: InlinedCall[];
   inputLine: number;
 }
 
@@ -49,14 +63,38 @@ export interface ThreadTrace {
   tid?: number;
   state: string;
   crashed?: boolean;
-  /** Which producer printed it (merge treats hs_err and tombstone threads apart). */
-  format?: 'hs-err' | 'tombstone';
+  /** Which producer printed it (merge treats hs_err threads apart: JNI splicing, Java frames). */
+  format?: Exclude<CrashFormat, 'go' | 'maps'>;
   inputLine: number;
   frames: RawFrame[];
 }
 
+/**
+ * One signal block of a Go crash (runtime/signal_unix.go sighandler): the crashing M's
+ * first (`SIGILL: illegal instruction` / `PC=.. m=0 sigcode=2` / goroutines / registers),
+ * then under GOTRACEBACK=crash, after `-----`, a `SIGQUIT: quit` block per other M with
+ * its own PC, stack (`goroutine 0 [idle]` is the M's g0) and registers.
+ */
+export interface SignalBlock {
+  signal: SignalInfo;
+  /** `PC=` of this M, when printed. */
+  fault?: FaultPc;
+  /** Go's M number (`m=2`). */
+  m?: number;
+  /** `signal arrived during cgo execution`. */
+  inCgo: boolean;
+  /** `instruction bytes: 0xf 0xb ..` (SIGILL/SIGFPE): the bytes at PC. */
+  instructionBytes?: { bytes: number[]; inputLine: number };
+  registers: Record<string, Address>;
+  /** The goroutines printed in this block, in order; the crash block's first is the one the signal hit. */
+  goroutines: GoroutineTrace[];
+  inputLine: number;
+}
+
 export interface GoroutineTrace extends ThreadTrace {
   id: number;
+  /** Index in CrashReport.signalBlocks of the block that printed this goroutine's stack. */
+  block?: number;
   state: string;
   /** Extra words inside the brackets after the state (minutes, locked to thread). */
   inputLine: number;
@@ -123,7 +161,8 @@ export interface FaultPc {
   inputLine: number;
 }
 
-export type CrashFormat = 'go' | 'maps' | 'hs-err' | 'tombstone';
+/** The formats parse/readers.ts reads, one reader each. */
+export type CrashFormat = 'go' | 'gccgo' | 'go-race' | 'maps' | 'hs-err' | 'tombstone' | 'glibc-backtrace' | 'sanitizer';
 
 export interface CrashReport {
   /** The formats found in the input, in input order. */
@@ -134,8 +173,10 @@ export interface CrashReport {
   panics?: PanicLine[];
   signal?: SignalInfo;
   fault?: FaultPc;
-  /** Go printed `signal arrived during cgo execution`. */
+  /** Go printed `signal arrived during cgo execution` (in the crash block). */
   inCgo: boolean;
+  /** Go's signal blocks, the crash first (see SignalBlock); signal, fault, registers and inCgo are the first one's. */
+  signalBlocks?: SignalBlock[];
   goroutines: GoroutineTrace[];
   /** Non-Go threads: the hs_err current thread, tombstone threads. */
   threads?: ThreadTrace[];

@@ -19,12 +19,18 @@ export interface ResolvedSymbol {
 /** A raw frame after normalize + resolve: where it lives and what it is. */
 export interface ResolvedFrame {
   raw: RawFrame;
+  /** The absolute pc when the input gave none but the module's base is known (base + module offset). */
+  computedPc?: bigint;
   module?: string;
   buildId?: string;
+  fileOffset?: bigint;
   elfVaddr?: bigint;
   lookupAddress?: bigint;
   /** 1 was subtracted from elfVaddr (normalize's lookupFor). */
   subtractedOne?: boolean;
+  /** A Go frame against the stored build's .gopclntab (normalize's check). */
+  goCheck?: 'agrees' | 'differs';
+  placedBy?: 'go-name';
   /** Set by merge for JNI native methods: `pkg.Cls.m(sig)`. */
   javaMethod?: string;
   symbol?: ResolvedSymbol;

@@ -6,12 +6,25 @@ import { AddressKind, FrameKind } from './crash-report';
 
 export type FrameSource = 'dwarf' | 'symtab' | 'dynsym' | 'gopclntab' | 'go-traceback' | 'jvm' | 'unresolved';
 
+/**
+ * A call inlined into a physical frame: from DWARF's inlined subroutines, the Go
+ * pclntab's inline tree, or the input (Go's printed `f(...)` lines). Innermost first.
+ */
 export interface InlinedFrame {
   function: string;
   file?: string;
   line?: number;
   column?: number;
+  /** Go prints inlined calls with `(...)` for arguments. */
+  args?: string;
+  /** A JNI native method among them (a Go `Java_..` export inlined into cgo's wrapper), as Java names it. */
+  java_method?: string;
+  /** The input line that printed this call, when the input printed it. */
+  input_line?: number;
 }
+
+/** Where a frame's absolute pc came from: printed in the input, or module base (maps, hs_err Dynamic libraries) + module offset. */
+export type PcOrigin = 'input' | 'computed';
 
 export interface UnifiedFrame {
   kind: FrameKind;
@@ -27,13 +40,16 @@ export interface UnifiedFrame {
   column?: number;
   /** Frames inlined into this one at the looked-up address, innermost first. */
   inlined: InlinedFrame[];
-  /** The PC as the input gave it. */
+  /** The absolute PC: as the input gave it, or computed from the module's base and the printed offset (pc_origin). */
   pc?: string;
+  pc_origin?: PcOrigin;
   address_kind: AddressKind;
   /** The ELF virtual address handed to the symbolizer (pc rebased, minus 1 for return addresses). */
   lookup_address?: string;
   /** 1 was subtracted from module_offset to get lookup_address (a return address: the call site). */
   lookup_adjusted?: boolean;
+  /** Why lookup_address is what it is, in words (`return address: module_offset - 1, the call instruction`). */
+  lookup_reason?: string;
   /** hs_err / tombstone frames: the name as the input printed it, with its offset (`jni_inner+0x13`, `sym+19`). */
   input_function?: string;
   /** hs_err frame type letter as printed: C native, j interpreted, J compiled, V/v VM. */
@@ -46,7 +62,13 @@ export interface UnifiedFrame {
   build_id?: string;
   /** Offset of the PC in the module's ELF address space (rebased, before any -1). */
   module_offset?: string;
+  /** Offset of the PC in the module's file (pc - mapping start + mapping offset). */
+  file_offset?: string;
   source: FrameSource;
+  /** A Go frame checked against the stored build's .gopclntab at lookup_address: does it say what Go printed? */
+  pclntab_check?: 'agrees' | 'differs';
+  /** How the frame was placed in its module when not by its pc in the maps: Go's function name + offset in .gopclntab. */
+  placed_by?: 'go-name';
   /** Why this frame is unresolved, when it is. */
   reason?: string;
   input_line?: number;
@@ -57,6 +79,13 @@ export interface UnifiedThread {
   name?: string;
   state?: string;
   crashed: boolean;
+  /** The OS thread it ran on: Go's M number (`m=2`), a tid (hs_err, tombstone, core). */
+  m?: number;
+  tid?: number;
+  /** The signal this thread reported itself (Go prints one block per M under GOTRACEBACK=crash: the crash, then SIGQUIT). */
+  signal?: { name: string; description?: string; code?: string; pc?: string };
+  /** Its registers when the input dumped them (hex). */
+  registers?: Record<string, string>;
   frames: UnifiedFrame[];
 }
 
@@ -68,6 +97,8 @@ export interface ModuleReport {
   status: ModuleStatus;
   load_bias?: string;
   debug_file?: string;
+  /** How the stored file was chosen: a build-id, the only fitting build, or the evidence that decided. */
+  identified_by?: string;
 }
 
 export interface Diagnostic {

@@ -1,4 +1,6 @@
+import { FileSource } from '../adapters/range-source.adapter';
 import { ElfInfo, loadSegments } from '../elf/elf-types';
+import { GoPclntab, readGoTable } from '../elf/gopclntab';
 import { Mapping } from '../model/mapping';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { basename } from './find-mapping';
@@ -93,6 +95,38 @@ export class ModuleIdentifier {
     const symbolFile = await this.store.symbolFile(id);
     if (!symbolFile) return { status: 'missing', buildId: id, reason: `stored file for build-id ${id} disappeared` };
     return { status: 'found', buildId: id, layout, symbolFile, how, loadBias };
+  }
+
+  private readonly goTables = new Map<string, Promise<GoPclntab | undefined>>();
+
+  /** Go's function table of a stored build-id (from its executable: a debug-only file has it as NOBITS), once per job. */
+  goTable(id: string): Promise<GoPclntab | undefined> {
+    let p = this.goTables.get(id);
+    if (!p) {
+      p = this.withFile(id, async (src, info) => readGoTable(info, (o, n) => src.read(o, n))).catch(() => undefined);
+      this.goTables.set(id, p);
+    }
+    return p;
+  }
+
+  /** `length` bytes of a stored build-id's loaded image at ELF address `vaddr` (from its PT_LOAD file bytes), or undefined. */
+  async bytesAt(id: string, vaddr: bigint, length: number): Promise<Buffer | undefined> {
+    const layout = await this.layout(id);
+    const seg = layout && loadSegments(layout).find((s) => s.vaddr <= vaddr && vaddr + BigInt(length) <= s.vaddr + s.filesz);
+    if (!seg) return undefined;
+    const at = Number(vaddr - seg.vaddr + seg.offset);
+    return this.withFile(id, (src) => src.read(at, length)).catch(() => undefined);
+  }
+
+  private async withFile<T>(id: string, use: (src: FileSource, info: ElfInfo) => Promise<T>): Promise<T | undefined> {
+    const [file, info] = await Promise.all([this.store.layoutFile(id), this.layout(id)]);
+    if (!file || !info) return undefined;
+    const src = await FileSource.open(file);
+    try {
+      return await use(src, info);
+    } finally {
+      await src.close();
+    }
   }
 
   /** Program headers of a stored build-id, read once per identifier (one job). */

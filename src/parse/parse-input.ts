@@ -1,12 +1,11 @@
 import { CrashReport } from '../model/crash-report';
 import { ParseError, SymbridgeError } from '../model/errors';
-import { splitPaste } from './detect-format';
-import { parseGoTraceback } from './go-traceback.parser';
-import { parseHsErr } from './hs-err.parser';
-import { stripLogPrefixes } from './log-prefix';
-import { clip, parseMapsLine, parseProcMaps } from './proc-maps.parser';
-import { parseTombstone } from './tombstone.parser';
-import { TextLine, toLines } from './text-lines';
+import { cleanLines } from './clean/clean-lines';
+import { SectionDetector } from './detect-sections';
+import { emptyReport } from './format-reader';
+import { parseProcMaps } from './readers/proc-maps.parser';
+import { READERS } from './readers';
+import { clip, TextLine, toLines } from './text-lines';
 
 /** The crash texts of one request, as the API received them. */
 export interface CrashInput {
@@ -20,53 +19,69 @@ export interface CrashInput {
 
 export interface ParsedInput {
   report: CrashReport;
-  /** How the paste was split, for the result's diagnostics. */
+  /** What cleaning changed in the text (prefixes, quoting, escapes, wraps), with the lines. */
+  cleaning: string[];
+  /** How the text was split into sections, and why. */
   detection: string[];
   /** Parts that could not be read (a partly parseable paste): said, not thrown. */
   warnings: string[];
 }
 
-/** parse stage entry point: text -> CrashReport with mappings. */
+const detector = new SectionDetector(READERS);
+
+/**
+ * parse stage entry point: text -> CrashReport. Each text is cleaned (clean/), split
+ * into sections by the shapes of its lines (detect-sections.ts), and each section read
+ * by its format's reader (readers.ts). A text that holds only mappings (a maps snapshot,
+ * hs_err `Dynamic libraries:`, a tombstone's memory map) is a report without threads.
+ */
 export function parseInput(input: CrashInput): ParsedInput {
   if (input.paste !== undefined) return parseText(input.paste, 'paste', undefined);
-  const hasTraceback = !!input.traceback && input.traceback.trim() !== '';
-  const hasDump = !!input.crash_dump && input.crash_dump.trim() !== '';
-  if (!hasTraceback && !hasDump) {
+  const has = (t: string | undefined) => t !== undefined && t.trim() !== '';
+  if (!has(input.traceback) && !has(input.crash_dump)) {
+    if (has(input.maps)) return { report: { ...emptyReport(), formats: ['maps'], mappings: parseProcMaps(toLines(input.maps!), 'maps') }, cleaning: [], detection: [], warnings: [] };
     throw new SymbridgeError('INPUT_EMPTY', 'traceback is empty: send the Go traceback text (stderr of the crash) or crash_dump (an hs_err log or tombstone)', {
       field: 'traceback',
     });
   }
   // A traceback field may still carry the maps (or an hs_err / tombstone) after it.
-  const parsed = hasTraceback ? parseText(input.traceback!, 'traceback', input.maps) : undefined;
-  if (parsed) parsed.detection = parsed.detection.map((r) => `traceback ${r}`);
-  if (!hasDump) return parsed!;
-  const dump = parseText(input.crash_dump!, 'crash_dump', parsed ? undefined : input.maps);
-  dump.detection = dump.detection.map((r) => `crash_dump ${r}`);
+  const parsed = has(input.traceback) ? prefixed(parseText(input.traceback!, 'traceback', input.maps), 'traceback') : undefined;
+  if (!has(input.crash_dump)) return parsed!;
+  const dump = prefixed(parseText(input.crash_dump!, 'crash_dump', parsed ? undefined : input.maps), 'crash_dump');
   if (!parsed) return dump;
   // Both texts of one crash (a Go c-shared library in a JVM): one report, the traceback's parts first.
   merge(parsed.report, dump.report);
-  parsed.report.formats!.push(...(dump.report.formats ?? []));
-  parsed.report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  return { report: parsed.report, detection: [...parsed.detection, ...dump.detection], warnings: [...parsed.warnings, ...dump.warnings] };
+  parsed.report.mappings.sort(byStart);
+  return {
+    report: parsed.report,
+    cleaning: [...parsed.cleaning, ...dump.cleaning],
+    detection: [...parsed.detection, ...dump.detection],
+    warnings: [...parsed.warnings, ...dump.warnings],
+  };
+}
+
+/** The cleaning step alone (tests derive counts from the cleaned text independently of the readers). */
+export function cleanText(text: string): TextLine[] {
+  return cleanLines(toLines(text), detector).lines;
+}
+
+function prefixed(p: ParsedInput, field: string): ParsedInput {
+  return { ...p, cleaning: p.cleaning.map((r) => `${field} ${r}`), detection: p.detection.map((r) => `${field} ${r}`) };
 }
 
 function parseText(text: string, field: string, mapsText: string | undefined): ParsedInput {
-  const stripped = stripLogPrefixes(toLines(text));
-  const split = splitPaste(stripped.lines);
-  const detection = [...stripped.reasons, ...split.reasons];
+  const raw = toLines(text);
+  const cleaned = cleanLines(raw, detector);
+  const split = detector.split(cleaned.lines);
   const warnings: string[] = [];
-  const report: CrashReport = { formats: [], inCgo: false, goroutines: [], threads: [], registers: {}, mappings: [], panics: [] };
+  const warn = (message: string) => warnings.push(message);
+  const report: CrashReport = { ...emptyReport(), formats: [] };
   let firstError: ParseError | undefined;
 
   for (const section of split.sections) {
     let part: CrashReport;
     try {
-      part =
-        section.format === 'go'
-          ? parseGoTraceback(section.lines, field)
-          : section.format === 'hs-err'
-            ? parseHsErr(section.lines, field)
-            : parseTombstone(section.lines, field);
+      part = section.reader.read(section.lines, field, warn);
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       firstError ??= err;
@@ -74,32 +89,34 @@ function parseText(text: string, field: string, mapsText: string | undefined): P
       continue;
     }
     merge(report, part);
-    report.formats!.push(section.format);
+    report.formats!.push(section.reader.format);
   }
-  const mapsLines = mapsText ? parseProcMaps(toLines(mapsText), 'maps') : [];
-  // A line shaped like maps may still not be a mapping (end <= start): said, not kept.
-  const inline = split.maps.flatMap((l) => {
-    const m = parseMapsLine(l);
-    if (!m) warnings.push(`line ${l.no}: not a usable mapping (its end is not above its start): ${clip(l.text)}`);
-    return m ? [m] : [];
-  });
-  report.mappings = [...report.mappings, ...mapsLines, ...inline].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-  if (inline.length > 0 || mapsLines.length > 0) report.formats!.push('maps');
+  if (mapsText) {
+    report.mappings.push(...parseProcMaps(toLines(mapsText), 'maps'));
+    report.formats!.push('maps');
+  }
+  report.mappings.sort(byStart);
+  report.formats = [...new Set(report.formats)]; // in input order, each once
 
-  // A dump cut before its backtrace still says which signal, where: that is a result.
-  const found = report.goroutines.length + (report.threads?.length ?? 0);
-  if (found === 0) {
+  const frames = report.goroutines.length + (report.threads?.length ?? 0);
+  if (frames === 0 && report.mappings.length === 0) {
     if (firstError) throw firstError;
-    throw noCrash(stripped.lines, field);
+    throw noCrash(raw, field);
   }
-  return { report, detection, warnings };
+  return { report, cleaning: cleaned.changes, detection: split.reasons, warnings };
 }
 
+const byStart = (a: { start: bigint }, b: { start: bigint }) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0);
+
 function merge(into: CrashReport, part: CrashReport): void {
+  into.formats = [...(into.formats ?? []), ...(part.formats ?? [])];
   into.headline ??= part.headline;
   into.signal ??= part.signal;
   into.fault ??= part.fault;
   into.inCgo ||= part.inCgo;
+  // One crash's blocks: a second Go text's goroutines keep their stacks, not its blocks.
+  if (into.signalBlocks && part.signalBlocks) for (const g of part.goroutines) g.block = undefined;
+  into.signalBlocks ??= part.signalBlocks;
   into.goroutines.push(...part.goroutines);
   into.threads!.push(...(part.threads ?? []));
   into.panics!.push(...(part.panics ?? []));
@@ -112,8 +129,7 @@ function merge(into: CrashReport, part: CrashReport): void {
 function noCrash(lines: TextLine[], field: string): ParseError {
   const first = lines.find((l) => l.text.trim() !== '');
   return new ParseError(
-    `${field} holds no crash this service can read: expected a Go traceback ("goroutine 1 [running]:" then frames), ` +
-      `a JVM hs_err log ("# Problematic frame:") or an Android tombstone ("#00 pc 000... /path/lib.so")` +
+    `${field} holds no crash this service can read: expected ${READERS.map((r) => r.expected).join(', or ')}` +
       (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : '; the text is empty'),
     { line: first?.no ?? 1, field },
   );

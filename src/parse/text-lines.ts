@@ -10,3 +10,8 @@ export function toLines(text: string, firstLine = 1): TextLine[] {
   if (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   return parts.map((t, i) => ({ no: firstLine + i, text: t }));
 }
+
+/** A line as quoted in an error message: at most `max` characters. */
+export function clip(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,7 +1,8 @@
 import { RawFrame } from '../model/crash-report';
 import { ResolvedFrame } from '../model/resolved-frame';
 import { Diagnostic, UnifiedStack } from '../model/unified-stack';
-import { crashedFirst, crashedGoroutine, faultIsNative, mergeGoStack } from '../merge/cgo.merger';
+import { crashedFirst, crashedGoroutine, faultIsNative, goTracebackSymbol, mergeGoStack } from '../merge/cgo.merger';
+import { goNamed } from '../normalize/go-frames';
 import { mergeJvmThreads } from '../merge/jni.merger';
 import { mergeTombstoneThreads } from '../merge/tombstone.merger';
 import { findMapping } from '../normalize/find-mapping';
@@ -36,8 +37,11 @@ export class SymbolicatePipeline {
 
   async run(request: SymbolicateRequest, progress: Progress = () => undefined): Promise<UnifiedStack> {
     progress('parse', 0, 1);
-    const { report, detection, warnings } = parseInput(request);
-    const diagnostics: Diagnostic[] = detection.map((message) => ({ level: 'info', code: 'format-detected', message }));
+    const { report, cleaning, detection, warnings } = parseInput(request);
+    const diagnostics: Diagnostic[] = [
+      ...cleaning.map((message): Diagnostic => ({ level: 'info', code: 'text-cleaned', message })),
+      ...detection.map((message): Diagnostic => ({ level: 'info', code: 'format-detected', message })),
+    ];
     for (const message of warnings) diagnostics.push({ level: 'warning', code: 'parse-partial', message });
 
     // Which PCs are native: the fault (when it is not in Go code) and any non-Go frames.
@@ -72,15 +76,23 @@ export class SymbolicatePipeline {
       diagnostics.push({ level: 'info', code: 'no-native-pc', message: 'the traceback names no native PC (no PC=, signal pc= or rip)' });
     }
 
-    progress('normalize', 0, nativeFrames.length);
+    // Go's physical frames too: each is tied to its module (the executable or a c-shared
+    // library) and checked against that build's .gopclntab; ones Go could not name are looked up.
+    const goFrames = report.goroutines.flatMap((g) => g.frames.filter((f) => f.kind === 'go'));
+    progress('normalize', 0, nativeFrames.length + goFrames.length);
     const identifier = new ModuleIdentifier(this.store);
-    const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(nativeFrames, report.mappings, request.modules ?? [], identifier);
+    const { pcs, modules, diagnostics: moduleDiagnostics } = await normalizeFrames(
+      [...nativeFrames, ...goFrames],
+      report.mappings,
+      request.modules ?? [],
+      identifier,
+    );
     diagnostics.push(...moduleDiagnostics);
 
     // One batch for the whole job: frames already in the worker's cache are answered
     // without a round trip; only the rest wait on a module load or a symbolizer.
     progress('resolve', 0, pcs.length);
-    const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId);
+    const lookups = pcs.filter((n) => n.symbolFile && n.lookupAddress !== undefined && n.buildId && !goNamed(n.frame));
     const answers = await this.resolver.resolveMany(
       lookups.map((n) => ({ buildId: n.buildId!, objectPath: n.symbolFile!, address: n.lookupAddress! })),
     );
@@ -89,13 +101,22 @@ export class SymbolicatePipeline {
     for (const n of pcs) {
       const r: ResolvedFrame = {
         raw: n.frame,
+        computedPc: n.frame.pc === undefined ? n.computedPc : undefined,
         module: n.module,
         buildId: n.buildId,
+        fileOffset: n.fileOffset,
         elfVaddr: n.elfVaddr,
         lookupAddress: n.lookupAddress,
         subtractedOne: n.subtractedOne,
+        goCheck: n.goCheck,
+        placedBy: n.placedBy,
         reason: n.reason,
       };
+      // Go named it (and the check above says whether the stored build agrees): Go's words stay.
+      if (goNamed(n.frame)) {
+        resolved.set(n.frame, { ...r, symbol: goTracebackSymbol(n.frame), reason: undefined });
+        continue;
+      }
       const a = answerOf.get(n);
       if (a?.error) r.reason = `symbolizer failed: ${a.error.message}`;
       else if (a) {

@@ -1,5 +1,5 @@
 import { toHex } from '../model/address';
-import { CrashReport, RawFrame } from '../model/crash-report';
+import { AddressKind, CrashReport, RawFrame } from '../model/crash-report';
 import { ResolvedFrame } from '../model/resolved-frame';
 import { Diagnostic, ModuleReport, UnifiedFrame, UnifiedStack } from '../model/unified-stack';
 import { MergedThread } from '../merge/cgo.merger';
@@ -23,7 +23,19 @@ export function renderJson(
           pc: report.fault ? toHex(report.fault.pc) : s.pc !== undefined ? toHex(s.pc) : undefined,
         }
       : undefined,
-    threads: threads.map((t) => ({ id: t.id, state: t.state, crashed: t.crashed, frames: t.frames.map(renderFrame) })),
+    threads: threads.map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      crashed: t.crashed,
+      m: t.m,
+      tid: t.tid,
+      signal: t.signal
+        ? { name: t.signal.name, description: t.signal.description, code: t.signal.code, pc: t.signal.pc !== undefined ? toHex(t.signal.pc) : undefined }
+        : undefined,
+      registers: t.registers ? Object.fromEntries(Object.entries(t.registers).map(([k, v]) => [k, toHex(v)])) : undefined,
+      frames: t.frames.map(renderFrame),
+    })),
     modules,
     diagnostics,
   };
@@ -31,6 +43,7 @@ export function renderJson(
 
 export function renderFrame(f: ResolvedFrame): UnifiedFrame {
   const sym = f.symbol;
+  const pc = f.raw.pc ?? f.computedPc;
   return {
     kind: f.raw.kind,
     function: sym?.function ?? f.raw.function,
@@ -41,10 +54,12 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     line: sym?.line ?? f.raw.line,
     column: sym?.column,
     inlined: sym?.inlined ?? [],
-    pc: f.raw.pc !== undefined ? toHex(f.raw.pc) : undefined,
+    pc: pc !== undefined ? toHex(pc) : undefined,
+    pc_origin: pc === undefined ? undefined : f.raw.pc !== undefined ? 'input' : 'computed',
     address_kind: f.raw.addressKind,
     lookup_address: f.lookupAddress !== undefined ? toHex(f.lookupAddress) : undefined,
     lookup_adjusted: f.lookupAddress !== undefined ? f.subtractedOne === true : undefined,
+    lookup_reason: f.lookupAddress !== undefined ? lookupReason(f.raw.addressKind, f.subtractedOne === true) : undefined,
     java_method: f.javaMethod,
     frame_type: f.raw.frameType,
     input_function: inputFunction(f.raw),
@@ -52,11 +67,21 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     module: f.module ?? f.raw.module,
     build_id: f.buildId,
     module_offset: f.elfVaddr !== undefined ? toHex(f.elfVaddr) : undefined,
+    file_offset: f.fileOffset !== undefined ? toHex(f.fileOffset) : undefined,
     source: sym?.source ?? 'unresolved',
+    pclntab_check: f.goCheck,
+    placed_by: f.placedBy,
     // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
     reason: sym && sym.source !== 'jvm' ? undefined : f.reason,
     input_line: f.raw.inputLine,
   };
+}
+
+/** Why the looked-up address is what it is (design.md: address kinds). */
+function lookupReason(kind: AddressKind, subtractedOne: boolean): string {
+  if (kind === 'exact') return 'faulting pc: looked up as is';
+  if (kind === 'adjusted') return 'the producer already pointed it into the call: looked up as is';
+  return subtractedOne ? 'return address: looked up at module_offset - 1, inside the call instruction' : 'return address at the module start: looked up as is';
 }
 
 /** hs_err `jni_inner+0x13` (hex), `Crash.main(..)V+23` (bytecode index), tombstone `jni_inner+19` (decimal): the name as the JVM or debuggerd printed it. */

@@ -33,7 +33,9 @@ const where = (file?: string, line?: number, column?: number) =>
 
 function renderFrameLines(f: UnifiedFrame, index: number): string[] {
   if (f.kind === 'go' && f.source === 'go-traceback') {
-    return [`${f.function ?? '??'}${f.args ?? '(...)'}`, `\t${where(f.file, f.line) ?? '??'}${f.pc ? ` pc=${f.pc}` : ''}`];
+    // Inlined calls as Go prints them: `f(...)` then the tab-indented file:line, above the frame owning the pc.
+    const inlined = f.inlined.flatMap((i) => [`${i.function}${i.args ?? '(...)'}`, `\t${where(i.file, i.line) ?? '??'}`]);
+    return [...inlined, `${f.function ?? '??'}${f.args ?? '(...)'}`, `\t${where(f.file, f.line) ?? '??'}${f.pc ? ` pc=${f.pc}` : ''}`];
   }
   if (f.frame_type !== undefined) return completed(f, hsErrLine(f));
   if (f.input_module_offset !== undefined && f.kind === 'native') return completed(f, tombstoneLine(f, index));

@@ -18,7 +18,8 @@ export interface PoolStats {
 /**
  * A bounded set of long-lived llvm-symbolizer processes. A module always goes to the
  * same slot (hash of its path), so each process keeps its modules loaded; a process
- * that died or hung is replaced on the next query.
+ * that died or hung is replaced on the next query, and the queries it took down with
+ * it through no fault of theirs are asked once more.
  */
 export class LlvmSymbolizerPool {
   private readonly slots: (LlvmSymbolizerProcess | undefined)[];
@@ -34,7 +35,8 @@ export class LlvmSymbolizerPool {
     try {
       return await this.processFor(objectPath).query(objectPath, address);
     } catch (err) {
-      // Our query was fine; another one hung and took the process down. Once more, on a fresh one.
+      // Our query was fine: another one hung or crashed it, or it was killed from outside.
+      // Once more, on a fresh process (a second failure is the answer).
       if (err instanceof CollateralFailure) return this.processFor(objectPath).query(objectPath, address);
       throw err;
     }

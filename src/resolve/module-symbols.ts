@@ -1,7 +1,7 @@
 import { FileSource } from '../adapters/range-source.adapter';
 import { readElf } from '../elf/elf-file';
 import { ElfInfo } from '../elf/elf-types';
-import { GoPclntab, locateGofunc, locatePclntab } from '../elf/gopclntab';
+import { GoPclntab, readGoTable } from '../elf/gopclntab';
 import { ElfSymbol, readFunctionSymbols } from '../elf/symbol-table';
 
 /**
@@ -22,14 +22,7 @@ export async function loadModuleSymbols(path: string): Promise<ModuleSymbols> {
     const info = await readElf(src, path);
     const mod: ModuleSymbols = { info, hasDwarf: info.contents.debugInfo };
     if (mod.hasDwarf) return mod; // llvm-symbolizer answers everything, inlined frames included
-    const text = info.sections.find((s) => s.name === '.text');
-    const read = (o: number, n: number) => src.read(o, n);
-    const pcln = info.header.endian === 'little' ? await locatePclntab(info.sections, read).catch(() => undefined) : undefined;
-    if (pcln) {
-      mod.go = new GoPclntab(Buffer.from(pcln.bytes), info.header.endian, text?.addr ?? 0n);
-      const gofunc = await locateGofunc(info.sections, read, mod.go, pcln.vaddr).catch(() => undefined);
-      if (gofunc) mod.go.withInlineTrees(Buffer.from(gofunc));
-    }
+    mod.go = await readGoTable(info, (o, n) => src.read(o, n));
     if (info.contents.symtab) mod.symtab = await readFunctionSymbols(src, info, '.symtab');
     if (info.contents.dynsym) mod.dynsym = await readFunctionSymbols(src, info, '.dynsym');
     return mod;
@@ -37,3 +30,4 @@ export async function loadModuleSymbols(path: string): Promise<ModuleSymbols> {
     await src.close();
   }
 }
+

@@ -38,9 +38,10 @@ export class AccessTokens {
     return best;
   }
 
-  requireRead(authorization: string | undefined): void {
+  /** `what` reads stored symbol data (metadata, files, or functions and lines by address). */
+  requireRead(authorization: string | undefined, what = 'reading symbols'): void {
     if (this.config.readAccess === 'open') return;
-    this.require(authorization, 'read', 'reading symbols needs Authorization: Bearer <token> (SYMBOLS_READ_ACCESS=token)');
+    this.require(authorization, 'read', `${what} needs Authorization: Bearer <token> (SYMBOLS_READ_ACCESS=token)`);
   }
 
   requireUpload(authorization: string | undefined): void {

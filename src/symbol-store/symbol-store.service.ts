@@ -6,10 +6,10 @@ import { FileSource } from '../adapters/range-source.adapter';
 import { readElf } from '../elf/elf-file';
 import { ElfInfo, goBuildIdKey, loadSegments, primaryBuildId } from '../elf/elf-types';
 import { ElfError, SymbridgeError } from '../model/errors';
-import { basename } from '../normalize/find-mapping';
 import { isBuildId } from './build-id';
 import { DebuginfodUpstream } from './debuginfod-upstream';
 import { combine, contentsOf, FileRecord, Slot, SLOTS, slotsOf, StoredFileMeta, kindOf } from './stored-file';
+import { fileName, nameKey } from './name-key';
 import { WrittenFile } from './temp-file.writer';
 
 /**
@@ -37,6 +37,14 @@ export interface IngestResult {
   created: boolean;
 }
 
+/** What an index rebuild did; `skipped` says what it could not index, and why. */
+export interface RebuildReport {
+  buildIds: number;
+  names: number;
+  aliases: number;
+  skipped: { buildId: string; reason: string }[];
+}
+
 export interface ListPage {
   items: StoredFileMeta[];
   next_cursor?: string;
@@ -45,6 +53,7 @@ export interface ListPage {
 export interface StoreOptions {
   upstream?: DebuginfodUpstream;
   warn?: (msg: string) => void;
+  info?: (msg: string) => void;
 }
 
 export class SymbolStore {
@@ -65,9 +74,17 @@ export class SymbolStore {
 
   async init(): Promise<void> {
     await Promise.all(['buildid', '.tmp'].map((d) => mkdir(join(this.root, d), { recursive: true })));
-    await this.sweepTemp();
+    await this.sweepTemp().catch((err: Error) => this.options.warn?.(`old temp files not swept: ${err.message}`));
     const version = await readFile(join(this.root, 'index', 'VERSION'), 'utf8').catch(() => '');
-    if (version.trim() !== INDEX_VERSION) await this.rebuildIndex();
+    if (version.trim() === INDEX_VERSION) return;
+    // Nothing stored may keep the service from starting: entries are skipped one by one,
+    // and a store that cannot be indexed at all (read-only) is served with the index it has.
+    try {
+      const report = await this.rebuildIndex();
+      this.options.info?.(`index rebuilt: ${report.buildIds} build-ids, ${report.names} names, ${report.aliases} aliases, ${report.skipped.length} skipped`);
+    } catch (err) {
+      this.options.warn?.(`index not rebuilt (${(err as Error).message}); lookups by name may miss files until it is`);
+    }
   }
 
   /** A fresh path in the store's own temp folder (same file system, so link/rename is atomic). */
@@ -97,29 +114,54 @@ export class SymbolStore {
       if (opts.expectId && id !== opts.expectId && (!info.goBuildId || goBuildIdKey(info.goBuildId) !== opts.expectId)) {
         throw new SymbridgeError('ELF_INVALID', `${name} has build-id ${id}, not the requested ${opts.expectId}`, { path: name, buildId: id });
       }
+      requireIndexableGoId(info, name);
       const record = recordOf(info, name, tmp, opts.source);
-      const dir = this.idDir(id);
-      await mkdir(dir, { recursive: true });
-      // link(2) keeps the files whole across processes; the per-id lock makes a file with
-      // two slots claim both as one step here, so exactly one concurrent upload is "created".
-      const created = await this.locked(id, async () => {
-        let any = false;
-        for (const slot of slotsOf(record.kind)) {
-          const sidecarTmp = `${tmp.path}.${slot}.json`;
-          await writeFile(sidecarTmp, JSON.stringify(record, null, 2));
-          // Sidecar first: a reader that sees the file also sees what it is.
-          await linkIfAbsent(sidecarTmp, join(dir, `${slot}.json`)).finally(() => rm(sidecarTmp, { force: true }));
-          if (await linkIfAbsent(tmp.path, join(dir, slot))) any = true;
-        }
-        return any;
-      });
-      await this.indexRecord(id, record);
+      // All or nothing: what this upload linked is unlinked again if anything after it fails,
+      // so a build-id is visible only once its files, records and index entries are all in place.
+      const created = await this.locked(id, () => this.place(id, tmp.path, record));
       const meta = combine(id, await this.readRecords(id));
       if (!meta) throw new SymbridgeError('STORAGE_UNAVAILABLE', `build-id ${id} vanished while it was stored (deleted concurrently?)`);
       return { buildId: id, file: record, meta, created };
     } finally {
       await rm(tmp.path, { force: true });
     }
+  }
+
+  /**
+   * Link a verified temp file into its slots and index it; true when it created a slot.
+   * link(2) keeps the files whole across processes (it fails when the slot exists), and the
+   * per-id lock makes a file with two slots claim both as one step in this process.
+   */
+  private async place(id: string, tmpPath: string, record: FileRecord): Promise<boolean> {
+    const dir = this.idDir(id);
+    const linked: string[] = [];
+    try {
+      await mkdir(dir, { recursive: true });
+      for (const slot of slotsOf(record.kind)) {
+        const sidecarTmp = `${tmpPath}.${slot}.json`;
+        await writeFile(sidecarTmp, JSON.stringify(record, null, 2));
+        // Sidecar first: a reader that sees the file also sees what it is.
+        const sidecar = join(dir, `${slot}.json`);
+        if (await linkIfAbsent(sidecarTmp, sidecar).finally(() => rm(sidecarTmp, { force: true }))) linked.push(sidecar);
+        if (await linkIfAbsent(tmpPath, join(dir, slot))) linked.push(join(dir, slot));
+      }
+      await this.indexRecord(id, record);
+      return linked.some((p) => !p.endsWith('.json'));
+    } catch (err) {
+      await this.unplace(id, dir, linked, record).catch((undo: Error) =>
+        this.options.warn?.(`could not undo a failed upload of ${id}: ${undo.message}; run an index rebuild`),
+      );
+      throw err;
+    }
+  }
+
+  /** Undo `place`: remove what it linked, and the index entries when nothing is left of the id. */
+  private async unplace(id: string, dir: string, linked: string[], record: FileRecord): Promise<void> {
+    for (const p of linked.reverse()) await rm(p, { force: true });
+    if (await this.hasAnySlot(id)) return;
+    await rm(dir, { recursive: true, force: true });
+    await rm(join(this.root, 'index', 'names', nameKey(record.name), id), { force: true });
+    if (record.go_build_id && record.gnu_build_id) await rm(join(this.root, 'index', 'alias', goBuildIdKey(record.go_build_id)), { force: true });
   }
 
   async inspect(path: string, name = path): Promise<ElfInfo> {
@@ -235,29 +277,42 @@ export class SymbolStore {
   /**
    * Rebuild index/ from buildid/: every slot file is re-read (sidecars that are missing
    * are derived from the ELF itself), orphans are dropped, and the new index replaces
-   * the old one in one rename.
+   * the old one in one rename. A build-id that cannot be indexed (an unreadable entry, a
+   * record no upload could write today) is skipped and reported, never a reason not to start.
    */
-  async rebuildIndex(): Promise<{ buildIds: number; names: number; aliases: number }> {
+  async rebuildIndex(): Promise<RebuildReport> {
     const next = join(this.root, '.tmp', `index-${randomBytes(4).toString('hex')}`);
     await mkdir(join(next, 'names'), { recursive: true });
     await mkdir(join(next, 'alias'), { recursive: true });
     const names = new Set<string>();
+    const skipped: RebuildReport['skipped'] = [];
+    const skip = (buildId: string, reason: string) => {
+      skipped.push({ buildId, reason });
+      this.options.warn?.(`index rebuild skipped ${buildId}: ${reason}`);
+    };
     let aliases = 0;
     const ids = await this.allIds();
     for (const id of ids) {
-      const records = await this.readRecords(id, { repair: true });
-      if (Object.keys(records).length === 0) {
-        await rm(this.idDir(id), { recursive: true, force: true });
-        continue;
-      }
-      for (const r of Object.values(records)) {
-        names.add(r.name);
-        await mkdir(join(next, 'names', nameKey(r.name)), { recursive: true });
-        await writeFile(join(next, 'names', nameKey(r.name), id), '');
-        if (r.go_build_id && r.gnu_build_id) {
+      try {
+        const records = await this.readRecords(id, { repair: true });
+        if (Object.keys(records).length === 0) {
+          await rm(this.idDir(id), { recursive: true, force: true });
+          continue;
+        }
+        for (const r of Object.values(records)) {
+          names.add(r.name);
+          await mkdir(join(next, 'names', nameKey(r.name)), { recursive: true });
+          await writeFile(join(next, 'names', nameKey(r.name), id), '');
+          if (!r.go_build_id || !r.gnu_build_id) continue;
+          if (!isBuildId(goBuildIdKey(r.go_build_id))) {
+            skip(id, `its Go build id (${r.go_build_id.length} bytes) is longer than any build-id a request may name; it is found by its GNU build-id only`);
+            continue;
+          }
           await writeFile(join(next, 'alias', goBuildIdKey(r.go_build_id)), id);
           aliases++;
         }
+      } catch (err) {
+        skip(id, (err as Error).message);
       }
     }
     await writeFile(join(next, 'VERSION'), INDEX_VERSION);
@@ -268,7 +323,7 @@ export class SymbolStore {
     // The layout before index/ existed kept these at the root.
     await rm(join(this.root, 'names'), { recursive: true, force: true });
     await rm(join(this.root, 'alias'), { recursive: true, force: true });
-    return { buildIds: ids.length, names: names.size, aliases: aliases };
+    return { buildIds: ids.length, names: names.size, aliases, skipped };
   }
 
   // ---- internals ----------------------------------------------------------
@@ -408,6 +463,18 @@ function requireLoadableSegments(info: ElfInfo, size: number, name: string): voi
   }
 }
 
+/**
+ * A Go build id is keyed by its text's hex bytes: real ones are ~83 bytes; one longer
+ * than a build-id key may be (128 bytes) could never be asked for, nor be a file name.
+ */
+function requireIndexableGoId(info: ElfInfo, name: string): void {
+  if (info.goBuildId && !isBuildId(goBuildIdKey(info.goBuildId))) {
+    throw new SymbridgeError('ELF_INVALID', `${name} has a Go build id of ${Buffer.byteLength(info.goBuildId)} bytes; real ones are about 83 and at most 128 are accepted (crafted or damaged note)`, {
+      path: name,
+    });
+  }
+}
+
 function recordOf(info: ElfInfo, name: string, file: { size: number; crc32?: number }, source: string | undefined): FileRecord {
   return {
     name,
@@ -432,18 +499,6 @@ function parseRecord(text: string): FileRecord | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** An upload's file name as stored: the base name, bounded, never empty. */
-function fileName(raw: string): string {
-  const name = basename(raw || 'unnamed').replace(/[\0-\x1f]/g, '_').slice(0, 200);
-  return name === '' ? 'unnamed' : name;
-}
-
-/** A file name as one path component: no separators, no dot entries. */
-export function nameKey(name: string): string {
-  const enc = encodeURIComponent(name);
-  return enc === '.' || enc === '..' ? enc.replace(/\./g, '%2E') : enc;
 }
 
 /** link(2) `from` to `to`; false when `to` already exists (someone else stored it). */

@@ -47,6 +47,9 @@ describe('crafted uploads', () => {
       const phoff = Number(b.readBigUInt64LE(32));
       for (let i = 0; i < b.readUInt16LE(56); i++) b.writeBigUInt64LE(0x10_0000_0000n, phoff + i * 56 + 8);
     })],
+    // readelf: "Section header string table index: 65534 <corrupt: out of range>"; was stored with no symbols.
+    ['section name table index out of range (e_shstrndx 0xfffe)', patched((b) => b.writeUInt16LE(0xfffe, 62))],
+    ['section name table index naming a section that is not a string table', patched((b) => b.writeUInt16LE(1, 62))],
     ['ELF magic then nothing', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0])],
     ['a zero-length file', Buffer.alloc(0)],
   ];

@@ -214,12 +214,17 @@ describe('Go c-shared library in the JVM: Go traceback and hs_err log in one pas
     expect(t.id).toBe('main');
     expect(t.frames[0]).toMatchObject({ kind: 'native', function: 'c_fault', source: 'dwarf', build_id: goTruth.build_id });
     const goFrames = t.frames.filter((f) => f.kind === 'go');
-    // The goroutine that was in runtime.cgocall, as Go printed it, in its order.
+    // The goroutine that was in runtime.cgocall, as Go printed it, in its order: each physical
+    // frame owns its pc, the calls Go printed as inlined (`f(...)`) nested in it innermost first.
     const printed = [...goTraceback.split('goroutine 17 [')[1].matchAll(/^([\w./*()]+?)\(.*\)$/gm)].map((m) => m[1]);
-    expect(goFrames.map((f) => f.function)).toEqual(printed.slice(0, goFrames.length));
-    expect(goFrames.map((f) => f.function)).toEqual(expect.arrayContaining(['runtime.cgocall', 'main._Cfunc_c_fault', 'main.goMiddle', 'main.Java_GoCrash_run']));
+    const flat = goFrames.flatMap((f) => [...f.inlined.map((i) => i.function), f.function]);
+    expect(flat).toEqual(printed.slice(0, flat.length));
+    expect(flat).toEqual(expect.arrayContaining(['runtime.cgocall', 'main._Cfunc_c_fault', 'main.goMiddle', 'main.Java_GoCrash_run']));
+    expect(goFrames.every((f) => f.pc !== undefined)).toBe(true);
     expect(t.frames.indexOf(goFrames[0])).toBe(1);
-    expect(goFrames.find((f) => f.function === 'main.Java_GoCrash_run')!.java_method).toBe('GoCrash.run(I)I');
+    const wrapper = goFrames.find((f) => f.inlined.some((i) => i.function === 'main.Java_GoCrash_run'))!;
+    expect(wrapper.function).toMatch(/^_cgoexp_[0-9a-f]+_Java_GoCrash_run$/);
+    expect(wrapper.inlined.find((i) => i.function === 'main.Java_GoCrash_run')!.java_method).toBe('GoCrash.run(I)I');
     expect(t.frames.slice(1 + goFrames.length).map((f) => f.function)).toEqual(['GoCrash.run(I)I', 'GoCrash.main([Ljava/lang/String;)V', '~StubRoutines::call_stub']);
     // Not listed twice; the other goroutines keep their stacks.
     expect(stack.threads.some((x) => x.id === 'goroutine 17')).toBe(false);

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { UnifiedStack } from '../../src/model/unified-stack';
 import { captured, groundTruth, LIBCRASHY } from '../support/fixtures';
 import {
+  childPids,
   queueCounts,
   RedisServer,
   ServiceProcess,
   slowSymbolizer,
   startHttpProcess,
+  sleep,
   startWorkerProcess,
   uniquePrefix,
   until,
@@ -128,6 +130,37 @@ describe('Redis away and back', () => {
     expect(faultFrameOf(done.result!)).toMatchObject({ source: 'dwarf', function: faultFunction });
     // And new work flows again.
     expect((await postJob(api.url!, 20)).status).toBe(200);
+  });
+});
+
+describe('llvm-symbolizer killed from outside mid-job', () => {
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  it('SIGKILL to every symbolizer of a ROLE=all process with queries in flight: the job completes resolved, not unresolved', async () => {
+    const prefix = uniquePrefix('symkill');
+    const svc = track(await startHttpProcess('all', { redisUrl, prefix, storageRoot: storage() }));
+    expect((await upload(svc.url!, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }])).status).toBe(200);
+    const pids = await until('the symbolizers to start', () => {
+      const p = childPids(svc.child.pid!, 'llvm-symbolizer');
+      return p.length === 2 ? p : undefined;
+    });
+    // Stopped, they cannot answer: the job's queries are in flight when the kill lands.
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    const answer = postJob(svc.url!, 20);
+    await until('the job to be in progress', async () => (await queueCounts(redisUrl, prefix)).active === 1);
+    await sleep(300);
+    for (const pid of pids) {
+      process.kill(pid, 'SIGKILL');
+      process.kill(pid, 'SIGCONT');
+    }
+    const res = await answer;
+    expect(res.status).toBe(200);
+    const stack = (await res.json()) as UnifiedStack;
+    expect(faultFrameOf(stack)).toMatchObject({ source: 'dwarf', function: faultFunction });
+    const native = stack.threads.flatMap((t) => t.frames).filter((f) => f.kind === 'native' && f.module?.endsWith('libcrashy.so'));
+    expect(native.length).toBeGreaterThan(0);
+    expect(native.filter((f) => f.source === 'unresolved')).toEqual([]);
+    expect(childPids(svc.child.pid!, 'llvm-symbolizer').some((p) => pids.includes(p))).toBe(false);
   });
 });
 

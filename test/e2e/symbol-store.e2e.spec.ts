@@ -144,6 +144,22 @@ describe('tokens', () => {
     expect((await fetch(`${svc.url}/buildid/${LIBCRASHY_ID}/debuginfo`, { headers: bearer(UPLOAD) })).status).toBe(200);
   });
 
+  it('symbolicating reads stored symbols: it needs a token of any scope too, and the answer is resolved with one', async () => {
+    const crash = JSON.stringify({ traceback: captured('pie', 'stderr'), maps: captured('pie', 'maps') });
+    const post = (headers: Record<string, string> = {}) =>
+      fetch(`${svc.url}/v1/symbolicate?wait=20`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: crash });
+    const anon = await post();
+    expect(anon.status).toBe(401);
+    expect(await anon.json()).toMatchObject({ code: 'UNAUTHORIZED', message: expect.stringMatching(/symbolicat.*SYMBOLS_READ_ACCESS=token/) });
+    expect((await post(bearer('not-a-valid-token-at-all'))).status).toBe(401);
+    const paste = await fetch(`${svc.url}/v1/symbolicate`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: captured('pie', 'stderr') });
+    expect(paste.status).toBe(401);
+    const ok = await post(bearer(READ));
+    expect(ok.status).toBe(200);
+    const stack = (await ok.json()) as UnifiedStack;
+    expect(stack.threads.find((t) => t.crashed)!.frames[0]).toMatchObject({ source: 'dwarf' });
+  });
+
   it('deletes need the admin scope', async () => {
     const del = (t?: string) => fetch(`${svc.url}/v1/symbols/${LIBCRASHY_ID}`, { method: 'DELETE', headers: t ? bearer(t) : {} });
     expect((await del()).status).toBe(401);

@@ -68,7 +68,11 @@ describe.each(VARIANTS)('cgo crash, %s build', (variant) => {
     );
     expect(stack.modules).toEqual([
       expect.objectContaining({ path: expect.stringMatching(/libcrashy\.so$/), status: 'found', build_id: '4a5dec3d49a4e6fc848f77b4d53deac14f525455' }),
+      // The Go executable holds the Go frames; nobody uploaded it, so they keep Go's names, said once.
+      expect.objectContaining({ path: expect.stringMatching(new RegExp(`crashy-${variant}$`)), status: 'missing' }),
     ]);
+    expect(stack.diagnostics.filter((d) => d.code === 'go-module-missing')).toHaveLength(1);
+    expect(stack.diagnostics.filter((d) => d.code === 'frame-unresolved')).toEqual([]);
     // The other goroutines keep their own stacks.
     expect(stack.threads.filter((t) => t.id.startsWith('goroutine')).length).toBeGreaterThanOrEqual(3);
     expect(stack.signal).toMatchObject({ name: 'SIGSEGV', pc: groundTruth(variant).captured_run.pc });
@@ -141,6 +145,11 @@ describe('jobs and renderings', () => {
       `\tnative libcrashy.so+${groundTruth('pie').module_vaddr} pc=${groundTruth('pie').captured_run.pc} (dwarf)`,
       expect.stringMatching(/^runtime\.cgocall\(0x[0-9a-f]+, 0x[0-9a-f]+\)$/),
     ]);
+    // A Go frame with an inlined call reads as Go printed it: the `f(...)` line and its file line above the frame owning the pc.
+    const g2 = lines.findIndex((l) => l.startsWith('goroutine 2 ['));
+    const printed = traceback.split('\n');
+    const at = printed.indexOf('runtime.goparkunlock(...)');
+    expect(lines.slice(g2 + 3, g2 + 7)).toEqual([printed[at], printed[at + 1], printed[at + 2], expect.stringMatching(/^\truntime\/proc\.go:302 pc=0x[0-9a-f]+$/)]);
   });
 
   it('the build-id from modules[] selects the file; an unknown one is a diagnostic, not a failure', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LlvmSymbolizerPool } from '../../src/resolve/llvm-symbolizer.pool';
 import { LIBCRASHY } from '../support/fixtures';
+import { childPids, sleep } from '../support/processes';
 
 /**
  * The pool when llvm-symbolizer misbehaves for one module (a real llvm-symbolizer
@@ -36,3 +37,36 @@ it.each(['hang', 'crash', 'garbage'])('%s on one module: that query fails with a
     p.close();
   }
 }, 20_000);
+
+describe('a real llvm-symbolizer killed from outside (OOM killer, an operator) with a query in flight', () => {
+  it.each(['SIGKILL', 'SIGTERM'] as const)('%s: the query is retried once on a fresh process and answered', async (signal) => {
+    const p = new LlvmSymbolizerPool({ binary: 'llvm-symbolizer', processes: 1, timeoutMs: 10_000 });
+    try {
+      expect((await p.query(LIBCRASHY, 0x113en)).Symbol).toHaveLength(3); // warm: the process is up
+      const [pid] = childPids(process.pid, 'llvm-symbolizer');
+      expect(pid).toBeGreaterThan(0);
+      // Stopped, it cannot answer: the query is surely in flight when the kill lands.
+      process.kill(pid, 'SIGSTOP');
+      const inFlight = p.query(LIBCRASHY, 0x113en);
+      await sleep(200);
+      process.kill(pid, signal);
+      process.kill(pid, 'SIGCONT');
+      const answer = await inFlight;
+      expect(answer.Symbol?.[2]?.FunctionName).toBe('storage::RecordStore::checksum(storage::Record const*)');
+      expect(p.stats().restarts).toBe(1);
+      expect(childPids(process.pid, 'llvm-symbolizer')).not.toContain(pid);
+    } finally {
+      p.close();
+    }
+  }, 20_000);
+
+  it('a module that crashes it (SIGSEGV) still fails after one try, naming the exit', async () => {
+    const p = pool('crash');
+    try {
+      await expect(p.query(bad, 0x113en)).rejects.toThrow(/exited \(SIGSEGV\)/);
+      expect(p.stats().restarts).toBe(0); // replaced lazily, on the next query
+    } finally {
+      p.close();
+    }
+  });
+});

@@ -9,8 +9,8 @@ import { findSymbol } from '../../src/elf/symbol-table';
 import { lookupAddress } from '../../src/normalize/address-kind';
 import { findMapping } from '../../src/normalize/find-mapping';
 import { rebase } from '../../src/normalize/load-bias';
-import { parseGoTraceback } from '../../src/parse/go-traceback.parser';
-import { parseProcMaps } from '../../src/parse/proc-maps.parser';
+import { parseGoTraceback } from '../../src/parse/readers/go-traceback.parser';
+import { parseProcMaps } from '../../src/parse/readers/proc-maps.parser';
 import { toLines } from '../../src/parse/text-lines';
 import { Demangler } from '../../src/resolve/demangler';
 import { loadModuleSymbols } from '../../src/resolve/module-symbols';
@@ -84,23 +84,17 @@ describe.each(VARIANTS)('stripped Go binary (%s): .gopclntab only', (variant) =>
     let checked = 0;
     let inlinedCheck = 0;
     for (const g of report.goroutines) {
-      // Go prints inlined callees as frames of their own without a pc, just before the physical frame.
-      let pendingInlined: typeof g.frames = [];
+      // Go prints inlined callees (`f(...)`) above the physical frame; the parser nests them into it.
       for (const frame of g.frames) {
         if (frame.kind !== 'go') continue;
-        if (frame.pc === undefined) {
-          pendingInlined.push(frame);
-          continue;
-        }
-        const r = rebase(frame.pc, findMapping(maps, frame.pc)!, loads);
+        const r = rebase(frame.pc!, findMapping(maps, frame.pc!)!, loads);
         if (!r.ok) throw new Error(r.reason);
         const sym = await resolveWithoutDwarf(mod, lookupAddress(r.elfVaddr, frame.addressKind), demangler);
         expect(sym?.source).toBe('gopclntab');
         const ours = [...sym!.inlined, sym!].map((f) => [f.function, f.file, f.line]);
-        expect(ours).toEqual([...pendingInlined, frame].map((f) => [f.function, f.file, f.line]));
+        expect(ours).toEqual([...(frame.inlined ?? []), frame].map((f) => [f.function, f.file, f.line]));
         checked++;
-        inlinedCheck += pendingInlined.length;
-        pendingInlined = [];
+        inlinedCheck += frame.inlined?.length ?? 0;
       }
     }
     expect(inlinedCheck).toBeGreaterThanOrEqual(2);

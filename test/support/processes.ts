@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,10 +104,10 @@ export interface ServiceEnv {
 export async function startHttpProcess(role: 'api' | 'all', env: ServiceEnv): Promise<ServiceProcess> {
   const port = await freePort();
   const p = new ServiceProcess(spawnMain({ ...env, extra: { ROLE: role, PORT: String(port), ...env.extra } }), `http://127.0.0.1:${port}`);
-  await until(`ROLE=${role} to answer /healthz`, async () => {
-    if (!p.alive) throw new Error(`exited: ${p.err.join('').slice(-2000)}`);
-    return (await fetch(`${p.url}/healthz`).catch(() => undefined))?.ok;
-  }, 30_000, 150);
+  // An exit fails at once, with its stderr, rather than after the whole wait.
+  const exited = p.exit.then(() => Promise.reject(new Error(`ROLE=${role} exited before answering /healthz: ${p.err.join('').slice(-2000)}`)));
+  await Promise.race([until(`ROLE=${role} to answer /healthz`, async () => (await fetch(`${p.url}/healthz`).catch(() => undefined))?.ok, 30_000, 150), exited]);
+  exited.catch(() => undefined);
   return p;
 }
 
@@ -202,4 +202,23 @@ export async function queueCounts(redisUrl: string, prefix: string): Promise<Rec
 
 export function uniquePrefix(name: string): string {
   return `symbridge-${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Live child processes of `parent` whose command name is `comm` (from /proc: what `pgrep -P` sees). */
+export function childPids(parent: number, comm: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so split at the last ')'.
+      const close = stat.lastIndexOf(')');
+      const name = stat.slice(stat.indexOf('(') + 1, close);
+      const [state, ppid] = stat.slice(close + 2).split(' ');
+      if (Number(ppid) === parent && name === comm && state !== 'Z') out.push(Number(entry));
+    } catch {
+      // it exited while we looked
+    }
+  }
+  return out;
 }

@@ -6,6 +6,10 @@ export class InlinedFrameDto {
   @ApiPropertyOptional() file?: string;
   @ApiPropertyOptional() line?: number;
   @ApiPropertyOptional() column?: number;
+  @ApiPropertyOptional({ description: "Go prints inlined calls' arguments as `(...)`" }) args?: string;
+  @ApiPropertyOptional({ description: 'A JNI native method in the chain (a Go Java_.. export inlined into its cgo wrapper), as Java names it' })
+  java_method?: string;
+  @ApiPropertyOptional({ description: '1-based input line that printed this call (Go inlined lines)' }) input_line?: number;
 }
 
 export class FrameDto {
@@ -18,11 +22,15 @@ export class FrameDto {
   @ApiPropertyOptional() line?: number;
   @ApiPropertyOptional() column?: number;
   @ApiProperty({ type: [InlinedFrameDto], description: 'Frames inlined at this address, innermost first' }) inlined!: InlinedFrameDto[];
-  @ApiPropertyOptional({ description: 'PC as the input gave it (hex)' }) pc?: string;
+  @ApiPropertyOptional({ description: 'Absolute PC (hex): as the input gave it, or computed from the module base (maps, hs_err Dynamic libraries) + the printed module offset' })
+  pc?: string;
+  @ApiPropertyOptional({ enum: ['input', 'computed'], description: 'Where pc came from' }) pc_origin?: string;
   @ApiProperty({ enum: ['exact', 'return', 'adjusted'], description: 'return: looked up at PC-1 (call site)' }) address_kind!: string;
   @ApiPropertyOptional({ description: 'ELF virtual address handed to the symbolizer (hex)' }) lookup_address?: string;
   @ApiPropertyOptional({ description: 'Whether 1 was subtracted from module_offset to get lookup_address (a return address: the call site)' })
   lookup_adjusted?: boolean;
+  @ApiPropertyOptional({ description: 'Why lookup_address is what it is', example: 'return address: looked up at module_offset - 1, inside the call instruction' })
+  lookup_reason?: string;
   @ApiPropertyOptional({ description: 'JNI native method (Java_pkg_Cls_m) as Java names it', example: 'pkg.Cls.m(I)I' }) java_method?: string;
   @ApiPropertyOptional({ description: 'hs_err / tombstone frames: the name as the input printed it, with its offset', example: 'jni_inner+0x13' })
   input_function?: string;
@@ -32,15 +40,35 @@ export class FrameDto {
   @ApiPropertyOptional() module?: string;
   @ApiPropertyOptional() build_id?: string;
   @ApiPropertyOptional({ description: 'Rebased ELF virtual address of the PC (hex)' }) module_offset?: string;
+  @ApiPropertyOptional({ description: 'Offset of the PC in the module file (hex)' }) file_offset?: string;
   @ApiProperty({ enum: ['dwarf', 'symtab', 'dynsym', 'gopclntab', 'go-traceback', 'jvm', 'unresolved'] }) source!: string;
+  @ApiPropertyOptional({ enum: ['agrees', 'differs'], description: "A Go frame checked against the stored build's .gopclntab at lookup_address (differs: not the build that crashed)" })
+  pclntab_check?: string;
+  @ApiPropertyOptional({ enum: ['go-name'], description: "Placed in its module by Go's function name + offset in .gopclntab (no maps, or a pc in no mapping)" })
+  placed_by?: string;
   @ApiPropertyOptional({ description: 'Why the frame is unresolved' }) reason?: string;
   @ApiPropertyOptional({ description: '1-based line of the input this frame came from' }) input_line?: number;
 }
 
+export class ThreadSignalDto {
+  @ApiProperty({ example: 'SIGQUIT' }) name!: string;
+  @ApiPropertyOptional() description?: string;
+  @ApiPropertyOptional() code?: string;
+  @ApiPropertyOptional({ description: 'PC= of this thread (hex)' }) pc?: string;
+}
+
 export class ThreadDto {
-  @ApiProperty({ example: 'goroutine 1' }) id!: string;
+  @ApiProperty({ example: 'goroutine 1', description: 'goroutine N, runtime stack, m N (an M\'s g0 in its SIGQUIT block), or the JVM / tombstone thread name' })
+  id!: string;
+  @ApiPropertyOptional() name?: string;
   @ApiPropertyOptional() state?: string;
   @ApiProperty() crashed!: boolean;
+  @ApiPropertyOptional({ description: "Go's M number (m=N) of the thread this stack ran on" }) m?: number;
+  @ApiPropertyOptional({ description: 'OS thread id, when the input gives it' }) tid?: number;
+  @ApiPropertyOptional({ type: ThreadSignalDto, description: 'The signal this thread reported (Go prints a SIGQUIT block per other M under GOTRACEBACK=crash)' })
+  signal?: ThreadSignalDto;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Registers as dumped (hex)', example: { rip: '0x7f3a1c0011f2' } })
+  registers?: Record<string, string>;
   @ApiProperty({ type: [FrameDto] }) frames!: FrameDto[];
 }
 
@@ -50,6 +78,8 @@ export class ModuleReportDto {
   @ApiProperty({ enum: ['found', 'missing', 'mismatch', 'unused'] }) status!: string;
   @ApiPropertyOptional() load_bias?: string;
   @ApiPropertyOptional() debug_file?: string;
+  @ApiPropertyOptional({ description: 'How the stored file was chosen: a build-id, the only build whose layout fits, or the evidence in the crash text that decided' })
+  identified_by?: string;
 }
 
 export class DiagnosticDto {

@@ -5,7 +5,7 @@ import { findMapping } from '../../../src/normalize/find-mapping';
 import { layoutFit } from '../../../src/normalize/layout-fit';
 import { rebase } from '../../../src/normalize/load-bias';
 import { normalizeModuleRelative } from '../../../src/normalize/module-relative';
-import { parseProcMaps } from '../../../src/parse/proc-maps.parser';
+import { parseProcMaps } from '../../../src/parse/readers/proc-maps.parser';
 import { toLines } from '../../../src/parse/text-lines';
 import { CASES, caseText, caseTruth, ELF_CASES, elfOf, symbolize } from './native-fixtures.support';
 

@@ -4,7 +4,7 @@ import { Mapping } from '../../../src/model/mapping';
 import { mappingReason } from '../../../src/normalize/mapping-reason';
 import { ModuleIdentifier } from '../../../src/normalize/module-identity';
 import { normalizeFrames } from '../../../src/normalize/normalizer';
-import { parseMapsLine, parseProcMaps } from '../../../src/parse/proc-maps.parser';
+import { parseMapsLine, parseProcMaps } from '../../../src/parse/readers/proc-maps.parser';
 import { toLines } from '../../../src/parse/text-lines';
 import { caseText, caseTruth, ELF_CASES } from './native-fixtures.support';
 import { storeWith } from './store.support';

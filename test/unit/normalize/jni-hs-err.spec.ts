@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { RawFrame } from '../../../src/model/crash-report';
 import { ModuleIdentifier } from '../../../src/normalize/module-identity';
 import { normalizeFrames, NormalizeInput } from '../../../src/normalize/normalizer';
-import { parseMapsLine } from '../../../src/parse/proc-maps.parser';
+import { parseMapsLine } from '../../../src/parse/readers/proc-maps.parser';
 import { JNI_CRASH, symbolize } from './native-fixtures.support';
 import { storeWith } from './store.support';
 
@@ -85,6 +85,29 @@ describe('hs_err native frames of the JNI fixture', () => {
     // The physical function of each is the one hs_err named; the fault pc also has an inlined callee.
     expect(answers.map((a) => a.Symbol.at(-1)!.FunctionName)).toEqual(truth.frames.map((f) => f.hs_err_function));
     expect(answers[0].Symbol.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('each module-relative frame gets its absolute pc from the Dynamic libraries base: the header pc, and the return addresses the JVM found on the stack', async () => {
+    const r = await normalizeFrames(nativeFrames, maps, [], identifier);
+    const text = log.join('\n');
+    const header = BigInt(/SIGSEGV \(0xb\) at pc=(0x[0-9a-f]+)/.exec(text)![1]);
+    expect(r.pcs[0].computedPc).toBe(header);
+    // "stack at sp + N slots: 0x..: jni_outer+0xb in .../libjnicrash.so": HotSpot's own reading of the callers' return addresses.
+    const onStack = [...text.matchAll(/^stack at sp \+ \d+ slots: (0x[0-9a-f]+): (\w+)\+(0x[0-9a-f]+) in \S+libjnicrash\.so/gm)];
+    expect(onStack.length).toBe(2);
+    for (const [i, p] of r.pcs.slice(1).entries()) {
+      expect(p.computedPc).toBe(BigInt(onStack[i][1]));
+      expect(`${onStack[i][2]}+0x${BigInt(onStack[i][3]).toString(16)}`).toBe(/\]\s+(\S+)$/.exec(log[nativeFrames[i + 1].inputLine - 1])![1]);
+    }
+    // Without the library in the store the base still comes from the maps.
+    const empty = await storeWith([]);
+    try {
+      const bare = await normalizeFrames(nativeFrames, maps, [], new ModuleIdentifier(empty.store));
+      expect(bare.pcs.map((p) => p.computedPc)).toEqual(r.pcs.map((p) => p.computedPc));
+      expect(bare.pcs[0].reasonCode).toBe('module-missing');
+    } finally {
+      await empty.dispose();
+    }
   });
 
   it('the absolute fault pc in the header, rebased through the maps, lands on the same vaddr', async () => {

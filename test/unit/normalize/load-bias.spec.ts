@@ -6,7 +6,7 @@ import { lookupAddress } from '../../../src/normalize/address-kind';
 import { findMapping } from '../../../src/normalize/find-mapping';
 import { layoutFit } from '../../../src/normalize/layout-fit';
 import { rebase } from '../../../src/normalize/load-bias';
-import { parseProcMaps } from '../../../src/parse/proc-maps.parser';
+import { parseProcMaps } from '../../../src/parse/readers/proc-maps.parser';
 import { toLines } from '../../../src/parse/text-lines';
 import { captured, groundTruth, LIBCRASHY, VARIANTS } from '../../support/fixtures';
 

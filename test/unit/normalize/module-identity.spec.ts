@@ -4,7 +4,7 @@ import { layoutFit } from '../../../src/normalize/layout-fit';
 import { ModuleIdentifier } from '../../../src/normalize/module-identity';
 import { normalizeFrames } from '../../../src/normalize/normalizer';
 import { SymbolStore } from '../../../src/symbol-store/symbol-store.service';
-import { parseProcMaps } from '../../../src/parse/proc-maps.parser';
+import { parseProcMaps } from '../../../src/parse/readers/proc-maps.parser';
 import { toLines } from '../../../src/parse/text-lines';
 import { caseText, caseTruth, ELF_CASES, elfOf } from './native-fixtures.support';
 import { storeWith } from './store.support';

@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { ParseError } from '../../../src/model/errors';
-import { parseInput } from '../../../src/parse/parse-input';
-import { stripLogPrefixes } from '../../../src/parse/log-prefix';
-import { toLines } from '../../../src/parse/text-lines';
+import { RawFrame } from '../../../src/model/crash-report';
+import { cleanText, parseInput } from '../../../src/parse/parse-input';
 
 /**
  * Real crash texts from public bug reports (test/fixtures/corpus/<format>/<name>.txt, the
@@ -38,15 +37,16 @@ const EXPECT: Record<string, Expect> = {
   'go/pinfinder8-no-frames': { error: 1 },
   'go/go26393-systemstack-indented': { threads: [['goroutine 1', 8], ['goroutine 2', 1]],
     frame: { thread: 0, index: 0, is: { function: 'runtime.systemstack_switch', line: 311, entryOffset: undefined, pc: 0x105ea40n } } },
-  'go/goloader116-go124': { threads: [['goroutine ? (header not in the paste)', 5], ['goroutine 19', 3]] },
+  'go/goloader116-go124': { threads: [['goroutine ? (header not in the paste)', 4], ['goroutine 19', 2]] },
   'go/nixos-facter253-arm64-registers': { threads: [['goroutine ? (header not in the paste)', 1]], registers: 34 },
-  'go/ollama9665-go123': { threads: [['goroutine 4', 6]] },
-  'go/clamav43-compose-prefix': { threads: [['goroutine ? (header not in the paste)', 1], ['goroutine 18', 5]],
+  'go/ollama9665-go123': { threads: [['goroutine 4', 5]] },
+  'go/clamav43-compose-prefix': { threads: [['goroutine ? (header not in the paste)', 1], ['goroutine 18', 4]],
     frame: { thread: 1, index: 0, is: { function: 'runtime.gopark', file: `${G}proc.go`, line: 424, inputLine: 8 } } },
   'go/sherpa2694-two-space-no-blank': { threads: [['goroutine ? (header not in the paste)', 2], ['goroutine 19', 4]] },
-  'go/frankenphp676-cgocallback': { threads: [['goroutine ? (header not in the paste)', 3], ['goroutine 2', 4], ['goroutine 3', 1]] },
-  'go/walker181-locked-m1': { threads: [['goroutine ? (header not in the paste)', 1], ['goroutine 17', 1], ['goroutine 2', 4]] },
-  'go/kafka1260-unique-cleanup': { threads: [['goroutine 6', 6]], frame: { thread: 0, index: 3, is: { function: 'runtime.unique_runtime_registerUniqueMapCleanup.func1', args: '(...)', line: 1732, pc: undefined } } },
+  'go/frankenphp676-cgocallback': { threads: [['goroutine ? (header not in the paste)', 3], ['goroutine 2', 3], ['goroutine 3', 1]] },
+  'go/walker181-locked-m1': { threads: [['goroutine ? (header not in the paste)', 1], ['goroutine 17', 1], ['goroutine 2', 3]] },
+  'go/kafka1260-unique-cleanup': { threads: [['goroutine 6', 5]], frame: { thread: 0, index: 3, is: { function: 'runtime.unique_runtime_registerUniqueMapCleanup.gowrap1', line: 1735, pc: 0x41f98fn,
+    inlined: [{ function: 'runtime.unique_runtime_registerUniqueMapCleanup.func1', args: '(...)', file: '/usr/local/go/src/runtime/mgc.go', line: 1732, inputLine: 12 }] } } },
   'go/mp4-3-go15-truncated': { threads: [['goroutine 1', 3]], signal: 'SIGSEGV' },
   'hs-err/kylinsoong-001-windows-gc-thread': { threads: [['GCTaskThread', 1]], signal: 'EXCEPTION_ACCESS_VIOLATION', registers: 18,
     frame: { thread: 0, index: 0, is: { kind: 'jvm', module: 'jvm.dll', moduleOffset: 0x3d3718n, addressKind: 'exact', inputLine: 75 } } },
@@ -105,14 +105,26 @@ describe.each(files)('%s', (name) => {
   });
 
   it('goroutine headers counted independently', () => {
-    const plain = stripLogPrefixes(toLines(text)).lines.map((l) => l.text);
+    const plain = cleanText(text).map((l) => l.text);
     const headers = plain.filter((l) => /^\s*goroutine \d+ (gp=\S+ m=\S+ (mp=\S+ )?)?\[/.test(l)).length;
     expect(report.goroutines.filter((g) => !g.system && g.id !== 0)).toHaveLength(headers);
     // Every Go frame is a func line immediately followed by a file line, except a truncated last one.
-    const goFrames = report.goroutines.flatMap((g) => g.frames);
+    // Inlined calls are nested into the frame after them, so they count inside it.
+    const goFrames = report.goroutines.flatMap((g) => g.frames.flatMap((f) => [f, ...(f.inlined ?? [])]));
     const withFile = goFrames.filter((f) => f.file !== undefined).length;
     const fileLines = plain.filter((l, i) => i > 0 && /^\s+\S+:\d+(\s|$)/.test(l) && /\)\s*$/.test(plain[i - 1])).length;
     expect(withFile).toBe(fileLines);
+    // Go's inlined shape: `f(...)` then a file line with no +0x, fp= or pc=; each is nested, none stays a frame...
+    const inlinedLines = plain.filter((l, i) => /^\s+\S+:\d+\s*$/.test(l) && /\(\.\.\.\)\s*$/.test(plain[i - 1] ?? '')).length;
+    const inlinedShape = (f: RawFrame) => f.args === '(...)' && f.pc === undefined && f.entryOffset === undefined && f.file !== undefined;
+    const nested = report.goroutines.flatMap((g) => g.frames.flatMap((f) => f.inlined ?? []));
+    const standalone = report.goroutines.flatMap((g) => g.frames.filter(inlinedShape));
+    expect(nested.length + standalone.length).toBe(inlinedLines);
+    // ...unless nothing physical follows it in its goroutine (a cut paste).
+    for (const g of report.goroutines) {
+      const last = g.frames.map((f) => !inlinedShape(f)).lastIndexOf(true);
+      expect(g.frames.slice(0, last + 1).filter(inlinedShape)).toEqual([]);
+    }
   });
 
   it('signal, fault, registers and the chosen frame', () => {

@@ -120,7 +120,7 @@ describe('index', () => {
     expect(hello).toMatchObject({ kind: 'executable', has: { symtab: true, dwarf: false }, debuglink: { name: 'hello.debug' } });
     expect(readFileSync(join(root, 'buildid', HELLO_ID, 'executable.json'), 'utf8')).toContain('"kind": "executable"');
     // rebuildIndex() by hand answers what it found.
-    expect(await rebuilt.rebuildIndex()).toEqual({ buildIds: 2, names: 2, aliases: 0 });
+    expect(await rebuilt.rebuildIndex()).toEqual({ buildIds: 2, names: 2, aliases: 0, skipped: [] });
   });
 
   it('lists by name and pages by cursor', async () => {

@@ -1,9 +1,9 @@
-import { CrashReport, RawFrame, ThreadTrace, TombstoneInfo } from '../model/crash-report';
-import { ParseError } from '../model/errors';
-import { Mapping } from '../model/mapping';
-import { clip } from './proc-maps.parser';
-import { hexAt } from './hex-field';
-import { TextLine } from './text-lines';
+import { CrashReport, RawFrame, ThreadTrace, TombstoneInfo } from '../../model/crash-report';
+import { ParseError } from '../../model/errors';
+import { Mapping } from '../../model/mapping';
+import { hexAt } from '../hex-field';
+import { FormatReader } from '../format-reader';
+import { clip, TextLine } from '../text-lines';
 
 /**
  * Android tombstones and the same dump in logcat (debuggerd, libdebuggerd/tombstone.cpp):
@@ -154,5 +154,22 @@ function memoryMapLine(text: string, line: TextLine): Mapping | undefined {
 }
 
 
-/** Lines that only a tombstone / logcat crash dump has (format detection). */
-export const TOMBSTONE_START = /^(\*\*\* \*\*\* \*\*\*|Build fingerprint: '|backtrace:$|#\d{2} pc [0-9a-f]{8,16} |Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/;
+export const tombstoneReader: FormatReader = {
+  format: 'tombstone',
+  description: 'Android tombstone / logcat crash dump',
+  expected: 'an Android tombstone ("signal 11 (SIGSEGV), code 1 (...)" and "#00 pc 000... /path/lib.so" frames)',
+  shapes: [
+    { name: '`*** *** ***` banner', re: /^\*\*\* \*\*\* \*\*\*/, role: 'head', glues: true },
+    { name: 'build fingerprint', re: /^Build fingerprint: '/, role: 'head' },
+    { name: '`backtrace:`', re: /^backtrace:$/, role: 'head' },
+    { name: 'signal line', re: /^(?:Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/, role: 'head', glues: true },
+    { name: 'pid line', re: PID_LINE, role: 'head' },
+    { name: '`memory map:`', re: /^memory map(?: \(\d+ entries\))?:/, role: 'head' },
+    { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,} pc [0-9a-f]{4,16}\s/, role: 'strong' },
+    { name: 'memory map line', re: MEMORY_MAP_LINE, role: 'strong' },
+    { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
+    { name: 'register line', re: REGISTER_LINE, role: 'weak' },
+    { name: 'thread separator', re: /^--- --- ---/, role: 'weak' },
+  ],
+  read: (lines, field) => parseTombstone(lines, field),
+};

@@ -1,8 +1,8 @@
-import { parseGoTraceback } from '../../../src/parse/go-traceback.parser';
-import { parseInput } from '../../../src/parse/parse-input';
-import { toLines } from '../../../src/parse/text-lines';
-import { ParseError } from '../../../src/model/errors';
-import { captured, groundTruth, VARIANTS } from '../../support/fixtures';
+import { parseGoTraceback } from '../../../../src/parse/readers/go-traceback.parser';
+import { parseInput } from '../../../../src/parse/parse-input';
+import { toLines } from '../../../../src/parse/text-lines';
+import { ParseError } from '../../../../src/model/errors';
+import { captured, groundTruth, VARIANTS } from '../../../support/fixtures';
 
 describe.each(VARIANTS)('Go traceback of the cgo fixture (%s)', (variant) => {
   const text = captured(variant, 'stderr');
@@ -25,17 +25,29 @@ describe.each(VARIANTS)('Go traceback of the cgo fixture (%s)', (variant) => {
     expect(g1.frames[0].entryOffset).toBe(0x5cn);
   });
 
-  it('every frame pair becomes one frame with its input line', () => {
+  it('every frame pair becomes one frame with its input line; inlined calls nest into the frame owning the pc', () => {
     const lines = text.split('\n');
+    let inlined = 0;
     for (const g of report.goroutines) {
       for (const f of g.frames) {
-        expect(lines[f.inputLine - 1].startsWith(f.function!)).toBe(true);
-        expect(lines[f.inputLine]).toContain(`${f.file}:${f.line}`);
+        for (const c of [...(f.inlined ?? []), f]) {
+          expect(lines[c.inputLine - 1].startsWith(c.function!)).toBe(true);
+          expect(lines[c.inputLine]).toContain(`${c.file}:${c.line}`);
+        }
+        // Every physical Go frame owns a pc; the calls inlined into it were printed right above it, innermost first.
+        expect(f.pc).toBeDefined();
+        (f.inlined ?? []).forEach((c, i, all) => expect(c.inputLine).toBe((all[i + 1]?.inputLine ?? f.inputLine) - 2));
+        inlined += f.inlined?.length ?? 0;
       }
     }
     const framePairs = lines.filter((l) => /^\t\S+:\d+/.test(l)).length;
     const createdBy = lines.filter((l) => l.startsWith('created by ')).length;
-    expect(report.goroutines.reduce((n, g) => n + g.frames.length, 0)).toBe(framePairs - createdBy);
+    const bare = lines.filter((l, i) => /^\t\S+:\d+$/.test(l) && lines[i - 1].endsWith('(...)')).length;
+    expect(inlined).toBe(bare);
+    expect(inlined).toBeGreaterThanOrEqual(4);
+    expect(report.goroutines.reduce((n, g) => n + g.frames.length, 0)).toBe(framePairs - createdBy - bare);
+    const forcegc = report.goroutines.find((g) => g.id === 2)!.frames[1];
+    expect(forcegc).toMatchObject({ function: 'runtime.forcegchelper', line: 302, inlined: [{ function: 'runtime.goparkunlock', args: '(...)', file: 'runtime/proc.go', line: 369 }] });
   });
 
   it('reads created-by', () => {
@@ -105,6 +117,34 @@ describe('Go traceback forms of other versions', () => {
       ['native', 'return'],
     ]);
     expect(frames[2]).toMatchObject({ pc: 0x7f0000001234n, inputLine: 6 });
+  });
+});
+
+describe('Go inlined calls', () => {
+  it('nest into the physical frame after them; the frame after sigpanic stays exact through them', () => {
+    const text = [
+      'goroutine 1 [running]:',
+      'runtime.sigpanic()',
+      '\t/go/src/runtime/signal_unix.go:819 +0x369 fp=0x1 sp=0x2 pc=0x448449',
+      'main.inner(...)',
+      '\t/src/main.go:5',
+      'main.middle(...)',
+      '\t/src/main.go:9',
+      'main.outer(0x1)',
+      '\t/src/main.go:14 +0x12 fp=0x1 sp=0x2 pc=0x401012',
+      'main.main()',
+      '\t/src/main.go:20 +0x1d',
+      'main.cut(...)',
+      '\t/src/main.go:30',
+    ].join('\n');
+    const frames = parseGoTraceback(toLines(text)).goroutines[0].frames;
+    expect(frames.map((f) => [f.function, f.addressKind, (f.inlined ?? []).map((c) => [c.function, c.line, c.inputLine])])).toEqual([
+      ['runtime.sigpanic', 'return', []],
+      ['main.outer', 'exact', [['main.inner', 5, 4], ['main.middle', 9, 6]]],
+      ['main.main', 'return', []],
+      // nothing physical after it (a cut paste): kept as a frame of its own
+      ['main.cut', 'return', []],
+    ]);
   });
 });
 

@@ -1,13 +1,14 @@
-import { Mapping } from '../model/mapping';
-import { ParseError } from '../model/errors';
-import { TextLine } from './text-lines';
+import { Mapping } from '../../model/mapping';
+import { ParseError } from '../../model/errors';
+import { emptyReport, FormatReader } from '../format-reader';
+import { clip, TextLine } from '../text-lines';
 
 /**
  * /proc/PID/maps: `start-end perms offset dev inode [path]`. The path is the rest of
  * the line (it may hold spaces) and may end in ` (deleted)`. Leading blanks are
  * tolerated, since dumps (hs_err, tombstones) indent the same lines.
  */
-const MAPS_LINE =
+export const MAPS_LINE =
   /^\s*([0-9a-f]{1,16})-([0-9a-f]{1,16})\s+([r-][w-][x-][ps-])\s+([0-9a-f]{1,16})\s+([0-9a-f]{2,}:[0-9a-f]{2,})\s+(\d+)(?:\s+(.*?))?\s*$/i;
 
 export function parseMapsLine(line: TextLine): Mapping | undefined {
@@ -57,6 +58,22 @@ export function parseProcMaps(lines: TextLine[], field = 'maps'): Mapping[] {
   return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
 }
 
-export function clip(text: string, max = 120): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
-}
+/** A maps snapshot, alone or between the other texts of a paste. */
+export const procMapsReader: FormatReader = {
+  format: 'maps',
+  description: 'snapshot of /proc/PID/maps lines',
+  expected: 'a /proc/PID/maps snapshot ("start-end perms offset dev inode path" lines)',
+  strict: true,
+  shapes: [{ name: 'maps line `start-end perms offset dev inode path`', re: MAPS_LINE, role: 'strong' }],
+  read: (lines, field, warn) => {
+    const report = emptyReport();
+    for (const l of lines) {
+      if (l.text.trim() === '') continue;
+      const m = parseMapsLine(l);
+      // A line shaped like maps may still not be a mapping (end <= start): said, not kept.
+      if (m) report.mappings.push(m);
+      else if (MAPS_LINE.test(l.text)) warn(`${field} line ${l.no}: not a usable mapping (its end is not above its start): ${clip(l.text)}`);
+    }
+    return report;
+  },
+};

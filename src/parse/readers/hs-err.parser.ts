@@ -1,8 +1,9 @@
-import { CrashReport, HsErrInfo, RawFrame, ThreadTrace } from '../model/crash-report';
-import { ParseError } from '../model/errors';
-import { clip, parseMapsLine } from './proc-maps.parser';
-import { hexAt } from './hex-field';
-import { TextLine } from './text-lines';
+import { CrashReport, HsErrInfo, RawFrame, ThreadTrace } from '../../model/crash-report';
+import { ParseError } from '../../model/errors';
+import { FormatReader } from '../format-reader';
+import { MAPS_LINE, parseMapsLine } from './proc-maps.parser';
+import { hexAt } from '../hex-field';
+import { clip, TextLine } from '../text-lines';
 
 /**
  * HotSpot hs_err_pid logs (vmError.cpp): the `#` header (signal, pc, pid, tid, JRE
@@ -168,5 +169,30 @@ function symbol(frame: RawFrame, text: string, line: TextLine, field: string): v
 }
 
 
-/** Lines that only an hs_err log has (format detection). */
-export const HS_ERR_START = /^#\s+(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime))|^#\s+Problematic frame:|^-{10,}\s+T H R E A D\s+-{10,}$/;
+export const hsErrReader: FormatReader = {
+  format: 'hs-err',
+  description: 'JVM hs_err log',
+  expected: 'a JVM hs_err log ("#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:", or its "Native frames:" lines "C  [libfoo.so+0x1139]")',
+  shapes: [
+    { name: 'banner', re: /^#\s+(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime)|There is insufficient memory for the Java Runtime Environment)/, role: 'head', glues: true },
+    { name: '`# Problematic frame:`', re: /^#\s+Problematic frame:/, role: 'head' },
+    { name: 'signal header', re: /^#\s+[A-Z_]+ \(0x[0-9a-f]+\) at pc=0x[0-9a-f]+/i, role: 'head' },
+    { name: 'section banner', re: /^-{10,}\s+(?:T H R E A D|P R O C E S S|S Y S T E M)\s+-{10,}$/, role: 'head' },
+    { name: 'frames heading', re: /^(?:Native|Java) frames: \(J=compiled Java code/, role: 'head' },
+    { name: 'stack bounds', re: /^Stack: \[0x[0-9a-f]+,\s*0x[0-9a-f]+\]/i, role: 'head' },
+    { name: '`Current thread (0x..)`', re: /^Current thread \(0x[0-9a-f]+\):/i, role: 'head' },
+    { name: '`Dynamic libraries:`', re: /^Dynamic libraries:$/, role: 'head' },
+    { name: 'module frame `C  [lib.so+0x..]`', re: /^[CjJVvA]\s+\[[^\]]*\+0x[0-9a-f]+\]/i, role: 'strong' },
+    { name: 'native frame `C  0x..`', re: /^C\s+0x[0-9a-f]+$/i, role: 'strong' },
+    { name: 'Java frame `j  pkg.Cls.m()V+85`', re: /^j\s+\S+\(.*\)\S*\+\d+/, role: 'strong' },
+    { name: 'compiled Java frame `J 123 C2 ..`', re: /^J\s+\d+\s+(?:[Cc][12]\s+|JVMCI\s+)?\S+\(.*\(\d+ bytes\)/, role: 'strong' },
+    { name: 'VM stub frame `v  ~StubRoutines..`', re: /^v\s+~\S+/, role: 'strong' },
+    { name: 'registers `RAX=0x..`', re: /^(?:[A-Z][A-Z0-9]{0,3}\s*=\s*0x[0-9a-f]+[,;\s]*){2,}$/i, role: 'strong' },
+    { name: 'signal handler line', re: /^SIG[A-Z0-9]+: .*(?:, mask=[01]+|sa_mask\[0\]=)/, role: 'strong' },
+    { name: '`siginfo:`', re: /^siginfo:/, role: 'weak' },
+    { name: '`Registers:`', re: /^Registers:$/, role: 'weak' },
+    { name: '`#` header line', re: /^#(?:\s|$)/, role: 'weak' },
+    { name: 'maps line (Dynamic libraries)', re: MAPS_LINE, role: 'weak' },
+  ],
+  read: (lines, field) => parseHsErr(lines, field),
+};

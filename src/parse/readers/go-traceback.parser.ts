@@ -1,8 +1,9 @@
-import { CrashReport, FaultPc, GoroutineTrace, RawFrame, SignalInfo } from '../model/crash-report';
-import { ParseError } from '../model/errors';
-import { clip } from './proc-maps.parser';
-import { hexAt } from './hex-field';
-import { TextLine } from './text-lines';
+import { Address } from '../../model/address';
+import { CrashReport, FaultPc, GoroutineTrace, InlinedCall, RawFrame, SignalBlock, SignalInfo } from '../../model/crash-report';
+import { ParseError } from '../../model/errors';
+import { hexAt } from '../hex-field';
+import { FormatReader, LineShape } from '../format-reader';
+import { clip, TextLine } from '../text-lines';
 
 /**
  * Go runtime tracebacks, Go 1.4 to today (runtime/traceback.go, runtime/signal_unix.go,
@@ -11,6 +12,10 @@ import { TextLine } from './text-lines';
  * pairs (`func(args)` + `file:line [+0x1f] [fp= sp= [pc=]]`), `created by X [in goroutine N]`,
  * elided frames, cgo frames (`non-Go function` + `pc=`, and frames a cgo symbolizer named),
  * `runtime stack:` and the register dumps of amd64 and arm64.
+ * Inlined calls (`f(...)` + `file:line` with no `+0x`, fp or pc: traceback.go prints them
+ * so) are nested into the physical frame printed after them, which owns the pc.
+ * A GOTRACEBACK=crash trace holds one signal block per M (SignalBlock): the first is the
+ * crash; the report's signal, fault, registers and inCgo are that block's.
  * Indentation is not trusted (pastes re-indent): structure comes from the shape of lines.
  * Pure: text in, CrashReport out; every piece keeps its input line.
  */
@@ -32,26 +37,55 @@ const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
 const BARE_PC = /^pc=(0x[0-9a-f]+)$/i;
 /** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses. */
 const BARE_SYMBOL = /^[A-Za-z_.$][\w.$:<>~@-]*$/;
+const INSTRUCTION_BYTES = /^instruction bytes:((?: 0x[0-9a-f]{1,2})+)$/i;
 const ELIDED = /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/;
 
 export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashReport {
   const report: CrashReport = { inCgo: false, goroutines: [], registers: {}, mappings: [], panics: [] };
   let current: GoroutineTrace | undefined;
   let pendingFrame: RawFrame | undefined;
+  /** The pending frame's file line had Go's inlined shape (no `+0x`, fp= or pc=). */
+  let pendingInlinedShape = false;
+  /** Inlined calls printed so far above the next physical frame, innermost first. */
+  let inlined: InlinedCall[] = [];
   let pendingCreatedBy = false;
   let afterSigpanic = false;
   let orphan: RawFrame | undefined;
   let registersSeen = false;
+  const blocks: SignalBlock[] = [];
+  let block: SignalBlock | undefined;
+  const openBlock = (sig: SignalInfo): SignalBlock => {
+    block = { signal: sig, inCgo: false, registers: {}, goroutines: [], inputLine: sig.inputLine };
+    blocks.push(block);
+    return block;
+  };
 
   const finishFrame = () => {
-    if (pendingFrame && current) current.frames.push(pendingFrame);
+    const f = pendingFrame;
     pendingFrame = undefined;
+    if (!f || !current) return;
+    if (f.kind === 'go' && f.args === '(...)' && pendingInlinedShape && f.function) {
+      inlined.push({ function: f.function, args: f.args, file: f.file, line: f.line, inputLine: f.inputLine });
+      return;
+    }
+    if (inlined.length > 0) f.inlined = inlined;
+    inlined = [];
+    // Go's own rule (traceback.go): the frame after sigpanic faulted at its pc exactly.
+    if (afterSigpanic && f.addressKind === 'return') f.addressKind = 'exact';
+    afterSigpanic = f.function === 'runtime.sigpanic';
+    current.frames.push(f);
+  };
+  /** The goroutine's frames end: inlined calls with no physical frame after them (a cut paste) stay frames of their own. */
+  const endFrames = () => {
+    finishFrame();
+    for (const c of inlined) current?.frames.push({ kind: 'go', ...c, addressKind: 'return' });
+    inlined = [];
   };
 
   for (const line of lines) {
     const text = line.text.trim();
     if (text === '') {
-      finishFrame();
+      endFrames();
       continue;
     }
 
@@ -65,43 +99,59 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       continue;
     }
     if ((m = SIGNAL_BRACKET.exec(text))) {
-      report.signal = signal(m[1], m[2], m[3], m[4], m[5], line.no, field);
-      if (m[5]) report.fault = fault(m[5], 'signal-pc', line.no, field);
+      // `panic: ..` / `fatal error: ..` then `[signal ..]`: one block (a later one after goroutines is another crash text).
+      const sig = signal(m[1], m[2], m[3], m[4], m[5], line.no, field);
+      const b = block && block.goroutines.length === 0 && !block.fault ? block : openBlock(sig);
+      b.signal = sig;
+      if (m[5]) b.fault = fault(m[5], 'signal-pc', line.no, field);
       continue;
     }
     if ((m = SIGNAL_LINE.exec(text)) && !current) {
-      report.signal = { ...report.signal, name: m[1], description: m[2], inputLine: line.no };
+      openBlock({ name: m[1], description: m[2], inputLine: line.no });
       continue;
     }
     if ((m = PC_LINE.exec(text))) {
-      report.fault = fault(m[1], 'PC=', line.no, field);
-      report.signal = {
-        name: report.signal?.name ?? 'unknown signal',
-        ...report.signal,
-        code: m[3] ?? report.signal?.code,
-        addr: m[4] ? hexAt(m[4], line.no, field) : report.signal?.addr,
-        pc: report.fault.pc,
-        inputLine: report.signal?.inputLine ?? line.no,
-      };
+      const b = block && !block.fault && block.goroutines.length === 0 ? block : openBlock({ name: 'unknown signal', inputLine: line.no });
+      b.fault = fault(m[1], 'PC=', line.no, field);
+      if (m[2]) b.m = Number(m[2]);
+      b.signal = { ...b.signal, code: m[3] ?? b.signal.code, addr: m[4] ? hexAt(m[4], line.no, field) : b.signal.addr, pc: b.fault.pc };
       continue;
     }
     if (text.includes('signal arrived during cgo execution')) {
-      report.inCgo = true;
+      if (block) block.inCgo = true;
+      report.inCgo ||= !block;
+      continue;
+    }
+    if ((m = INSTRUCTION_BYTES.exec(text)) && block) {
+      block.instructionBytes = { bytes: m[1].trim().split(' ').map((b) => parseInt(b, 16)), inputLine: line.no };
       continue;
     }
     if ((m = GOROUTINE.exec(text)) || text === 'runtime stack:') {
-      finishFrame();
-      current = m
-        ? { id: Number(m[1]), name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
-        : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
-      report.goroutines.push(current);
+      endFrames();
+      const id = m ? Number(m[1]) : -1;
+      // An M's own block prints the stack the crash block could not ("goroutine running on other thread").
+      const earlier = m && blocks.length > 1 && id !== 0 ? report.goroutines.find((g) => g.id === id && g.stackUnavailable && g.frames.length === 0) : undefined;
+      if (earlier) {
+        earlier.stackUnavailable = false;
+        current = earlier;
+      } else {
+        current = m
+          ? { id, name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
+          : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
+        report.goroutines.push(current);
+      }
+      if (block) {
+        current.block = blocks.length - 1;
+        block.goroutines.push(current);
+      }
       afterSigpanic = false;
+      inlined = [];
       pendingCreatedBy = false;
       continue;
     }
     if ((m = REGISTER.exec(text))) {
-      finishFrame();
-      report.registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);
+      endFrames();
+      (block ?? report).registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);
       current = undefined;
       registersSeen = true;
       continue;
@@ -126,13 +176,13 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       continue;
     }
     if ((m = CREATED_BY.exec(text))) {
-      finishFrame();
+      endFrames();
       current.createdBy = { function: m[1], goroutine: m[2] ? Number(m[2]) : undefined };
       pendingCreatedBy = true;
       continue;
     }
     if (ELIDED.test(text)) {
-      finishFrame();
+      endFrames();
       current.framesElided = true;
       continue;
     }
@@ -160,6 +210,7 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
         pendingFrame.line = Number(m[2]);
         if (m[3]) pendingFrame.entryOffset = hexAt(m[3], line.no, field);
         if (m[6]) pendingFrame.pc = hexAt(m[6], line.no, field);
+        pendingInlinedShape = !m[3] && !m[4] && !m[6];
         if (pendingFrame.kind === 'unknown') {
           // `name` + `\tfile:line pc=0x..` with no `+0x`: a frame a cgo symbolizer named
           // (runtime.printOneCgoTraceback); its pc was already adjusted by the symbolizer.
@@ -173,34 +224,37 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     }
     if ((m = FUNC_LINE.exec(text)) || BARE_SYMBOL.test(text)) {
       finishFrame();
-      const fn = m ? m[1] : text;
-      // Go's own rule (traceback.go): the frame after sigpanic faulted at its pc exactly.
-      pendingFrame = {
-        kind: m ? 'go' : 'unknown',
-        function: fn,
-        args: m ? m[2] : undefined,
-        addressKind: afterSigpanic ? 'exact' : 'return',
-        inputLine: line.no,
-      };
-      afterSigpanic = fn === 'runtime.sigpanic';
+      pendingFrame = { kind: m ? 'go' : 'unknown', function: m ? m[1] : text, args: m ? m[2] : undefined, addressKind: 'return', inputLine: line.no };
+      pendingInlinedShape = false;
       pendingCreatedBy = false;
       continue;
     }
   }
-  finishFrame();
+  endFrames();
 
-  if (!report.fault) {
-    const reg = report.registers.rip ?? report.registers.pc;
-    if (reg !== undefined && report.signal) {
-      const inputLine = report.signal.inputLine;
-      report.fault = { pc: reg, source: 'register', inputLine };
-    }
+  for (const b of blocks) {
+    const reg = b.registers.rip ?? b.registers.pc;
+    if (!b.fault && reg !== undefined) b.fault = { pc: reg, source: 'register', inputLine: b.signal.inputLine };
   }
-  // The trap frame (the one the signal interrupted) is at the fault pc exactly, as
+  const crash = blocks[0];
+  if (crash) {
+    report.signalBlocks = blocks;
+    report.signal = crash.signal;
+    report.fault = crash.fault;
+    report.inCgo ||= crash.inCgo;
+    report.registers = { ...report.registers, ...crash.registers };
+    // A signal Go threw on (SIGILL, SIGABRT: no `panic:` or `fatal error:` head) is the headline itself.
+    if (!report.headline && crash.signal.description) report.headline = { text: `${crash.signal.name}: ${crash.signal.description}`, inputLine: crash.inputLine };
+  } else if (!report.fault) {
+    const reg = report.registers.rip ?? report.registers.pc;
+    if (reg !== undefined && report.signal) report.fault = { pc: reg, source: 'register', inputLine: report.signal.inputLine };
+  }
+  // The trap frame (the one the signal interrupted) is at its M's PC exactly, as
   // traceback.go's _TraceTrap; a bare name that never got a file line is left unknown.
   for (const g of report.goroutines) {
     const top = g.frames[0];
-    if (top?.pc !== undefined && report.fault && top.pc === report.fault.pc) top.addressKind = 'exact';
+    const pc: Address | undefined = g.block !== undefined ? blocks[g.block].fault?.pc : report.fault?.pc;
+    if (top?.pc !== undefined && pc !== undefined && top.pc === pc) top.addressKind = 'exact';
   }
   if (report.goroutines.length === 0 || report.goroutines.every((g) => g.frames.length === 0)) {
     const first = lines.find((l) => l.text.trim() !== '');
@@ -214,8 +268,34 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   return report;
 }
 
-/** Does this line open or belong to a Go traceback (used by format detection)? */
-export const GO_START = /^(goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:|panic: |fatal error: |SIG[A-Z0-9]+: |\[signal (?:SIG|0x)|runtime stack:$|PC=0x)/;
+/** The lines of a goroutine's stack (the race detector prints the same ones). */
+export const GO_FRAME_SHAPES: LineShape[] = [
+  { name: 'file line `path.go:12 +0x1d`', re: /^\S.*:\d+ \+0x[0-9a-f]+(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+)?(?: pc=0x[0-9a-f]+)?$/, role: 'strong' },
+  { name: '`created by f`', re: /^created by \S+(?: in goroutine \d+)?$/, role: 'strong' },
+  { name: 'elided frames', re: /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/, role: 'strong' },
+  { name: 'function line `f(args)`', re: FUNC_LINE, role: 'weak' },
+  { name: 'inlined file line `path.go:12`', re: /^\S+\.go:\d+$/, role: 'weak' },
+];
+
+export const goTracebackReader: FormatReader = {
+  format: 'go',
+  description: 'Go traceback',
+  expected: 'a Go traceback ("goroutine 1 [running]:" then frames "main.main()" + "\t/path/main.go:12 +0x1d")',
+  shapes: [
+    { name: 'goroutine header', re: /^goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:$/, role: 'head', glues: true },
+    { name: 'panic / fatal error', re: /^(?:panic|fatal error): /, role: 'head', glues: true },
+    { name: 'signal line', re: /^\[signal (?:SIG[A-Z0-9]+|0x[0-9a-f]+)\b|^SIG[A-Z0-9]+: [a-z][a-z -]*$|^Exception 0x[0-9a-f]+ 0x[0-9a-f]+ /, role: 'head' },
+    { name: '`runtime stack:`', re: /^runtime stack:$/, role: 'head' },
+    { name: '`PC=0x..`', re: /^PC=0x[0-9a-f]+(?: m=\d+)?/, role: 'head' },
+    { name: 'cgo signal', re: /^signal arrived during cgo execution$/, role: 'strong' },
+    { name: 'stack unavailable', re: /^goroutine running on other thread; stack unavailable$/, role: 'strong' },
+    { name: 'non-Go function', re: NON_GO, role: 'strong' },
+    ...GO_FRAME_SHAPES,
+    { name: 'register line', re: REGISTER, role: 'weak' },
+    { name: '`pc=0x..`', re: BARE_PC, role: 'weak' },
+  ],
+  read: (lines, field) => parseGoTraceback(lines, field),
+};
 
 
 function fault(text: string, source: FaultPc['source'], line: number, field: string): FaultPc {

@@ -1,7 +1,7 @@
-import { parseMapsLine, parseProcMaps } from '../../../src/parse/proc-maps.parser';
-import { toLines } from '../../../src/parse/text-lines';
-import { mappingReason } from '../../../src/normalize/mapping-reason';
-import { captured } from '../../support/fixtures';
+import { parseMapsLine, parseProcMaps } from '../../../../src/parse/readers/proc-maps.parser';
+import { toLines } from '../../../../src/parse/text-lines';
+import { mappingReason } from '../../../../src/normalize/mapping-reason';
+import { captured } from '../../../support/fixtures';
 
 describe('/proc/PID/maps', () => {
   it('reads the captured maps of the fixture, sorted, every line', () => {

@@ -1,0 +1,12 @@
+import { FormatReader } from './format-reader';
+import { goTracebackReader } from './readers/go-traceback.parser';
+import { hsErrReader } from './readers/hs-err.parser';
+import { procMapsReader } from './readers/proc-maps.parser';
+import { tombstoneReader } from './readers/tombstone.parser';
+
+/**
+ * Every format the parse stage reads, one reader each (format-reader.ts). Adding a
+ * format is one file in readers/ and one line here. The order breaks ties: a line two
+ * readers claim with the same role belongs to the first.
+ */
+export const READERS: FormatReader[] = [goTracebackReader, hsErrReader, tombstoneReader, procMapsReader];
