@@ -114,6 +114,43 @@ export class GoPclntab {
     return this.funcs.length;
   }
 
+  /** Every function, in address order. */
+  functions(): readonly GoFunc[] {
+    return this.funcs;
+  }
+
+  /**
+   * The pcs in [entry, end) where the answer of `lookup` can change: where the function's
+   * file, line or inline-tree index tables step. Between two of them lookup is constant.
+   */
+  changePoints(f: GoFunc): bigint[] {
+    const base = this.pclntab + f.funcOff;
+    const fields = base + (this.version >= 118 ? 4 : this.ptr);
+    const tables = [this.u32(fields + 16), this.u32(fields + 20)];
+    const npcdata = this.u32(fields + 24);
+    const fixed = this.version >= 120 ? 44 : this.version >= 118 ? 40 : 44;
+    if (this.gofunc && npcdata > PCDATA_INL_TREE_INDEX) tables.push(this.u32(base + fixed + 4 * PCDATA_INL_TREE_INDEX));
+    const points = new Set<bigint>([f.entry]);
+    for (const off of tables) {
+      if (off === 0) continue;
+      let p = this.pctab + off;
+      let pc = f.entry;
+      let first = true;
+      while (p < this.b.length) {
+        const [uvdelta, n1] = this.uvarint(p);
+        if (uvdelta === 0 && !first) break;
+        p += n1;
+        const [pcdelta, n2] = this.uvarint(p);
+        p += n2;
+        pc += BigInt(pcdelta * this.quantum);
+        first = false;
+        if (pc >= f.end) break;
+        points.add(pc);
+      }
+    }
+    return [...points].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
   private byName?: Map<string, GoFunc[]>;
 
   /** The functions named `name` (as Go's traceback prints it: an ABI wrapper has its function's name), for frames given by name + offset. */
