@@ -108,7 +108,7 @@ export class AppModule {
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: createStore(config, log, redis) },
-      { provide: CoreStore, useValue: new CoreStore(config.storageRoot) },
+      { provide: CoreStore, inject: [SymbolStore], useFactory: (store: SymbolStore) => new CoreStore(store.objects, store.stagingDir) },
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,

@@ -143,13 +143,10 @@ export class SymbolicateController {
   }
 
   /** Read the core's header and notes now: not a core, a truncated one, another architecture is a 422 before any job. */
-  private async checkCore(core: StoredCore, name: string): Promise<void> {
-    const src = await FileSource.open(core.path);
+  private async checkCore(path: string, name: string): Promise<void> {
+    const src = await FileSource.open(path);
     try {
       await readCore(src, name);
-    } catch (err) {
-      await this.cores.remove(core.id);
-      throw err;
     } finally {
       await src.close();
     }
@@ -178,11 +175,11 @@ export class SymbolicateController {
           core_dump: async (file, filename) => {
             if (stored) throw new SymbridgeError('INPUT_INVALID', 'one core_dump per request', { field: 'core_dump' });
             coreName = filename || 'core_dump';
-            stored = await this.cores.write(file, maxCoreBytes);
-            if (file.truncated) {
-              await this.cores.remove(stored.id);
-              throw coreTooLarge(maxCoreBytes);
-            }
+            // Checked while spooled, before it is stored: a refused core never reaches the store.
+            stored = await this.cores.write(file, maxCoreBytes, async (path) => {
+              if (file.truncated) throw coreTooLarge(maxCoreBytes);
+              await this.checkCore(path, coreName);
+            });
             return stored;
           },
         },
@@ -191,7 +188,6 @@ export class SymbolicateController {
         throw err;
       });
       core = stored;
-      if (core) await this.checkCore(core, coreName);
       plain = { ...form.text };
       for (const key of ['modules', 'options'] as const) {
         if (form.text[key] !== undefined) plain[key] = parseJsonField(form.text[key], key);

@@ -148,6 +148,11 @@ export class SymbolStore {
     await this.objects.close();
   }
 
+  /** The local folder uploads are staged in (cores spool there too). */
+  get stagingDir(): string {
+    return this.tempDir;
+  }
+
   /** A fresh local path to stage an upload in (on fs: the store's own .tmp, so linking it into place is atomic). */
   tempPath(): string {
     return join(this.tempDir, `${Date.now()}-${randomBytes(8).toString('hex')}`);
