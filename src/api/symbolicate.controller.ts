@@ -41,7 +41,9 @@ export class SymbolicateController {
       'Send the crash as JSON ({traceback, maps, crash_dump?, modules?}; crash_dump: an hs_err log or tombstone, alone or ' +
       'beside the Go traceback), as multipart/form-data with the same field names ' +
       '(text fields or files), or as text/plain: one paste holding the Go traceback (or hs_err log, tombstone) and the maps one after the ' +
-      'other (sections are found by their shape). The job runs on a worker; with ?wait=N the answer is the result ' +
+      'other (sections are found by their shape). An ELF core file goes as the multipart file field core_dump ' +
+      `(plain, gzip, xz or zstd; at most MAX_CORE_BYTES, default ${DEFAULT_LIMITS.maxCoreBytes / 1024 ** 3} GiB), with traceback, maps and modules beside it. ` +
+      'The job runs on a worker; with ?wait=N the answer is the result ' +
       'if it is ready within N seconds, else 202 with Location: /v1/jobs/ID. Send Accept: text/plain for the ' +
       'readable rendering. Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
       `(default 60), frames at most MAX_FRAMES (default ${DEFAULT_LIMITS.maxFrames}), modules at most 10,000; ` +
@@ -63,11 +65,11 @@ export class SymbolicateController {
   @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'Queued; poll the Location' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Empty or invalid request (names the field)' })
   @ApiResponse({ status: 401, type: ErrorDto, description: 'SYMBOLS_READ_ACCESS=token and no valid token (of any scope: read, upload or admin)' })
-  @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES, or more frames than MAX_FRAMES' })
+  @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES, a core_dump over MAX_CORE_BYTES, or more frames than MAX_FRAMES' })
   @ApiResponse({ status: 415, type: ErrorDto, description: 'Content-Type not JSON, multipart or text' })
-  @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line)' })
+  @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line), or a core_dump that is not an x86-64 ELF core (says what it is)' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'More than RATE_LIMIT_SYMBOLICATE requests from this client in the window; Retry-After says when' })
-  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable, or this instance is shutting down: nothing was queued, send it again' })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable, the store unreachable while storing a core_dump, or this instance is shutting down: nothing was queued, send it again' })
   async symbolicate(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() rawQuery: Record<string, unknown>): Promise<void> {
     // The answer is stored functions and lines by address: symbol data, read-scoped like the files.
     this.access.requireRead(req.headers.authorization, 'symbolicating (it reads the stored symbols)');

@@ -87,7 +87,7 @@ describe('core_dump on the S3 store, API and worker on different machines', () =
     const size = readFileSync(corePath('go-exe-kernel')).length;
     const read = objects.rangedBytes - before;
     expect(read).toBeGreaterThan(0);
-    expect(read).toBeLessThan(size / 2);
+    expect(read).toBeLessThan(size / 4); // measured: 7.2 MB of 81.6 MB
   }, 180_000);
 
   it('the sweep deletes the core object once its job is gone from Redis', async () => {
