@@ -133,9 +133,10 @@ export class CoreStore {
     await this.objects.writeText(this.key(id, 'job'), jobId);
   }
 
+  /** The job marker first: interrupted in between, what is left is a core without a job, which the sweep removes as an orphan. */
   async remove(id: string): Promise<void> {
-    await this.objects.delete(this.key(id, 'core'));
     await this.objects.delete(this.key(id, 'job'));
+    await this.objects.delete(this.key(id, 'core'));
   }
 
   /** Ids of the cores in the store (for the sweep and for tests). */
