@@ -7,6 +7,7 @@ import { CoreSweeper } from '../../src/jobs/core-sweeper';
 import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
 import { UnifiedStack } from '../../src/model/unified-stack';
 import { CoreStore } from '../../src/symbol-store/core-store';
+import { MemoObjectStore } from '../../src/symbol-store/memo-object.store';
 import { S3ObjectStore } from '../../src/symbol-store/s3-object.store';
 import { SymbolStore } from '../../src/symbol-store/symbol-store.service';
 import { captured, CORE_CAPTURED, coreModuleFiles, corePath } from '../support/core-fixtures';
@@ -65,7 +66,7 @@ function localCores(dir: string): string[] {
 
 describe('core_dump on the S3 store, API and worker on different machines', () => {
   it('the core travels through the bucket; the worker reads part of it by range; the stack is the same', async () => {
-    const objects = worker.app.get(SymbolStore).objects as S3ObjectStore;
+    const objects = (worker.app.get(SymbolStore).objects as MemoObjectStore).inner as S3ObjectStore;
     const before = objects.rangedBytes;
     const res = await send(readFileSync(join(CORE_CAPTURED, 'go-exe-kernel.core.xz')), { traceback: captured('go-exe.stderr.txt') }, 'core.xz');
     expect(res.status).toBe(200);
