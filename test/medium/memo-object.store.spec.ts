@@ -1,9 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LocalFileCache } from '../../src/symbol-store/local-file.cache';
 import { MemoObjectStore } from '../../src/symbol-store/memo-object.store';
+import { ObjectStore } from '../../src/symbol-store/object-store';
 import { S3_QUEUE_SIZE, S3ObjectStore } from '../../src/symbol-store/s3-object.store';
+import { SymbolStore } from '../../src/symbol-store/symbol-store.service';
+import { writeToTempFile } from '../../src/symbol-store/temp-file.writer';
+import { LIBCRASHY, LIBCRASHY_ID } from '../support/fixtures';
 import { S3Server } from '../support/s3-server';
 
 /**
@@ -71,4 +76,26 @@ it('remembers found slots and records for the TTL; never absence; own deletes at
   expect(await memo.stat(slot)).toBeUndefined();
   await memo.close();
   await other.close();
+}, 60_000);
+
+it('an upload right after another machine deleted the build-id stores it again (created: true), memo or not', async () => {
+  const prefix = `memo-up-${randomBytes(4).toString('hex')}/`;
+  const machine = (objects: ObjectStore) => {
+    const dir = mkdtempSync(join(work, 'cache-'));
+    return new SymbolStore(objects, { cache: new LocalFileCache(dir, 1024 ** 3), tempDir: join(dir, '.uploads') });
+  };
+  const a = machine(new MemoObjectStore(s3Store(prefix)));
+  const b = machine(s3Store(prefix));
+  await a.init();
+  await b.init();
+  const put = async (s: SymbolStore) => s.ingest(await writeToTempFile(createReadStream(LIBCRASHY), s.tempPath(), 1 << 30, 'libcrashy.so'), 'libcrashy.so');
+  expect((await put(a)).created).toBe(true);
+  expect(await a.get(LIBCRASHY_ID)).toBeDefined(); // a now remembers the slots
+  expect(await b.delete(LIBCRASHY_ID)).toBe(true);
+  const again = await put(a);
+  expect(again.created).toBe(true);
+  expect((await b.get(LIBCRASHY_ID))?.build_id).toBe(LIBCRASHY_ID);
+  expect(await b.objects.stat(`buildid/${LIBCRASHY_ID}/debuginfo`)).toBeDefined();
+  await a.close();
+  await b.close();
 }, 60_000);
