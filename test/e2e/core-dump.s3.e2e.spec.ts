@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { getQueueToken } from '@nestjs/bullmq';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import { CoreSweeper } from '../../src/jobs/core-sweeper';
 import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
 import { UnifiedStack } from '../../src/model/unified-stack';
@@ -11,6 +11,7 @@ import { MemoObjectStore } from '../../src/symbol-store/memo-object.store';
 import { S3ObjectStore } from '../../src/symbol-store/s3-object.store';
 import { SymbolStore } from '../../src/symbol-store/symbol-store.service';
 import { captured, CORE_CAPTURED, coreModuleFiles, corePath } from '../support/core-fixtures';
+import { until } from '../support/processes';
 import { S3Server } from '../support/s3-server';
 import { s3Overrides, ServiceOverrides, startService, TestService, upload } from '../support/service';
 
@@ -24,10 +25,11 @@ let s3: S3Server;
 let api: TestService;
 let worker: TestService;
 let cores: CoreStore;
+let shared: ServiceOverrides;
 
 beforeAll(async () => {
   s3 = await S3Server.start();
-  const shared: ServiceOverrides = { ...s3Overrides(s3), queuePrefix: `symbridge-test-core-s3-${process.pid}-${Math.random().toString(36).slice(2, 8)}` };
+  shared = { ...s3Overrides(s3), jobAttempts: 6, queuePrefix: `symbridge-test-core-s3-${process.pid}-${Math.random().toString(36).slice(2, 8)}` };
   api = await startService({ ...shared, role: 'api', cacheDir: mkdtempSync(join(tmpdir(), 'symbridge-cache-api-')), limits: { maxCoreBytes: 200 * 1024 * 1024 } });
   worker = await startService({ ...shared, role: 'worker', cacheDir: mkdtempSync(join(tmpdir(), 'symbridge-cache-worker-')) });
   cores = api.app.get(CoreStore);
@@ -128,6 +130,36 @@ describe('core_dump on the S3 store, API and worker on different machines', () =
     const res = await send(core);
     expect(res.status).toBe(200);
     expect(((await res.json()) as UnifiedStack).threads).toHaveLength(5);
+  }, 120_000);
+});
+
+describe('S3 away when the worker reads the core', () => {
+  it('the job fails its attempt as STORAGE_UNAVAILABLE, is retried, and completes once S3 is back', async () => {
+    // The core is stored while S3 is up, with no worker running; S3 goes away; a worker starts.
+    await worker.close();
+    const res = await fetch(`${api.url}/v1/symbolicate`, { method: 'POST', body: form(readFileSync(join(CORE_CAPTURED, 'threads-plain-kernel.core.xz'))) });
+    expect(res.status).toBe(202);
+    const id = /\/v1\/jobs\/(\S+)$/.exec(res.headers.get('location')!)![1];
+    await s3.stop();
+    const queue = api.app.get<Queue>(getQueueToken(SYMBOLICATE_QUEUE));
+    try {
+      worker = await startService({ ...shared, role: 'worker', cacheDir: mkdtempSync(join(tmpdir(), 'symbridge-cache-worker-')) });
+      await until('a failed attempt', async () => ((await Job.fromId(queue, id))?.attemptsMade ?? 0) >= 1, 30_000);
+      expect((await Job.fromId(queue, id))!.failedReason).toMatch(/S3 bucket .* failed on (HEAD|GET) cores\//);
+    } finally {
+      await s3.restart();
+    }
+    const done = await until(
+      'the retried job to complete',
+      async () => {
+        const j = (await (await fetch(`${api.url}/v1/jobs/${id}`)).json()) as { state: string; result?: UnifiedStack };
+        return j.state === 'completed' ? j.result : undefined;
+      },
+      60_000,
+      200,
+    );
+    expect(done.threads).toHaveLength(5);
+    expect(done.threads[0].crashed).toBe(true);
   }, 120_000);
 });
 
