@@ -17,6 +17,7 @@ import { FileSource } from '../adapters/range-source.adapter';
 import { readCore } from '../core/core-file';
 import { CoreStore, coreTooLarge, StoredCore } from '../symbol-store/core-store';
 import { readForm } from './multipart';
+import { decodeText } from './text-body';
 import { validateDto } from './validate-dto';
 
 const FORM_FIELDS = ['traceback', 'maps', 'crash_dump', 'modules', 'options'];
@@ -73,7 +74,7 @@ export class SymbolicateController {
     this.access.requireRead(req.headers.authorization, 'symbolicating (it reads the stored symbols)');
     const query = await validateDto(WaitQueryDto, { ...rawQuery }, 'query');
     const wait = Math.min(query.wait ?? 0, this.config.limits.maxWaitSeconds);
-    const data = await this.readRequest(req);
+    const data = { ...(await this.readRequest(req)), owner: this.access.ownerOf(req.headers.authorization) };
     const job = await this.enqueueChecked(data).catch(async (err: unknown) => {
       if (data.core) await this.cores.remove(data.core.id); // nothing queued: nothing keeps the core
       throw err;
@@ -118,8 +119,10 @@ export class SymbolicateController {
   @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable' })
   async job(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) throw new SymbridgeError('INPUT_INVALID', `"${id.slice(0, 64)}" is not a job id`);
-    const view = await this.producer.view(id);
-    if (!view) throw new SymbridgeError('NOT_FOUND', `no job ${id} (unknown, or expired)`);
+    const found = await this.producer.view(id);
+    // Another token's job answers as an unknown one: 404, not 403, so its existence is not confirmed.
+    if (!found || !this.access.mayReadJob(req.headers.authorization, found.owner)) throw new SymbridgeError('NOT_FOUND', `no job ${id} (unknown, expired, or submitted with another token)`);
+    const { owner: _owner, ...view } = found;
     if (view.result && wantsText(req)) {
       await this.sendStack(req, reply, view.result);
       return;
@@ -160,9 +163,9 @@ export class SymbolicateController {
     const received_at = new Date().toISOString();
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     if (type.startsWith('text/plain')) {
-      const paste = typeof req.body === 'string' ? req.body : '';
+      const { text: paste, note } = Buffer.isBuffer(req.body) ? decodeText(req.body, type) : { text: '', note: undefined };
       if (paste.trim() === '') throw new SymbridgeError('INPUT_EMPTY', 'the text/plain body is empty: paste the Go traceback and the /proc/PID/maps lines');
-      return { v: 1, paste, received_at };
+      return { v: 1, paste, received_at, input_notes: note ? [note] : undefined };
     }
     let plain: Record<string, unknown>;
     let core: StoredCore | undefined;
