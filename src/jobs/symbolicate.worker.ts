@@ -4,7 +4,7 @@ import { Logger } from 'pino';
 import { RedisConnections } from '../adapters/redis-connection';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER } from '../logging/logger';
-import { Metrics } from '../metrics/metrics';
+import { Metrics, NO_MODULE } from '../metrics/metrics';
 import { ErrorCode, SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { basename } from '../normalize/find-mapping';
@@ -89,7 +89,11 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       this.metrics.jobs.inc({ outcome: 'completed' });
       this.metrics.jobDuration.observe((Date.now() - started) / 1000);
       for (const t of result.threads) {
-        for (const f of t.frames) if (f.kind === 'native' && (f.source === 'unresolved' || f.source === 'hs-err')) this.metrics.frameUnresolved(basename(f.module ?? '(no module)'));
+        // libjvm.so's frames are kind jvm: unresolved there too when no libjvm.so was uploaded.
+        for (const f of t.frames) {
+          const native = f.kind === 'native' || (f.kind === 'jvm' && f.module !== undefined);
+          if (native && (f.source === 'unresolved' || f.source === 'hs-err')) this.metrics.frameUnresolved(f.module ? basename(f.module) : NO_MODULE);
+        }
       }
       return result;
     } catch (err) {
