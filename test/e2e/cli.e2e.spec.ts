@@ -93,7 +93,7 @@ describe('upload DIR', () => {
     const note = /^note: skipped 2 file\(s\) that are not ELF: (.*)$/m.exec(r.stderr);
     expect(note?.[1].split(', ').sort()).toEqual([join(dir, 'README.md'), join(dir, 'lib', 'notes.txt')]);
     expect(r.stdout).toMatch(/libcrashy\.so\s+4a5dec3d49a4e6fc848f77b4d53deac14f525455\s.*(stored|already stored)/);
-    expect(r.stdout).toMatch(/hello\.debug\s+7791097f34fba95c954725299885689903340dda\s+debuginfo\s);
+    expect(r.stdout).toMatch(/hello\.debug\s+7791097f34fba95c954725299885689903340dda\s+debuginfo\s/);
     expect(r.stdout).not.toMatch(/FAILED|EISDIR/);
   });
 
