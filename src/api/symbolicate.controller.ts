@@ -11,7 +11,7 @@ import { UnifiedStack } from '../model/unified-stack';
 import { parseInput } from '../parse/parse-input';
 import { renderText } from '../render/text.renderer';
 import { ErrorDto, JobAcceptedDto, JobDto, UnifiedStackDto } from './dto/responses.dto';
-import { SymbolicateRequestDto, WaitQueryDto } from './dto/symbolicate.dto';
+import { SymbolicateRequestDto, WAIT_RULE, WaitQueryDto } from './dto/symbolicate.dto';
 import { JOB_ID_PARAM } from './dto/params';
 import { FileSource } from '../adapters/range-source.adapter';
 import { readCore } from '../core/core-file';
@@ -55,7 +55,7 @@ export class SymbolicateController {
     required: false,
     type: Number,
     description:
-      'Seconds to wait for the result before answering 202 (0-600, capped by MAX_WAIT_SECONDS, default cap 60). The answer ' +
+      `Seconds to wait for the result before answering 202 (${WAIT_RULE}). The answer ` +
       'comes within these seconds + 0.5 s even when Redis goes away meanwhile (then 202: the job was accepted, poll its Location).',
     example: 10,
   })
@@ -109,13 +109,16 @@ export class SymbolicateController {
   @ApiOperation({
     operationId: 'getJob',
     summary: 'State, progress, result or error of a symbolication job',
-    description: 'Accept: text/plain gives the readable rendering once the job is completed. Jobs expire JOB_RETENTION_SECONDS (default 3600) after they finish.',
+    description:
+      'Accept: text/plain gives the readable rendering once the job is completed. Jobs expire JOB_RETENTION_SECONDS (default 3600) after they finish. ' +
+      'Job ids are unguessable. With tokens configured, a job submitted with a token is read with that token or an admin token; ' +
+      'to anyone else it answers 404, as an unknown job does (a job submitted without a token is read by its id).',
   })
   @ApiParam(JOB_ID_PARAM)
   @ApiProduces('application/json', 'text/plain')
   @ApiOkResponse({ type: JobDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a job id' })
-  @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, or expired after JOB_RETENTION_SECONDS)' })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, expired after JOB_RETENTION_SECONDS, or submitted with another token)' })
   @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable' })
   async job(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) throw new SymbridgeError('INPUT_INVALID', `"${id.slice(0, 64)}" is not a job id`);
