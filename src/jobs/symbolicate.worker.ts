@@ -58,7 +58,24 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
 
   /** Drain: finish the jobs in hand before the symbolizers are stopped. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await this.worker?.close();
+  }
+
+  /** Readiness (the worker's /readyz): draining, or the Redis its jobs come from not answering, is not ready. */
+  private closing = false;
+  get draining(): boolean {
+    return this.closing;
+  }
+
+  async pingRedis(timeoutMs = 2000): Promise<void> {
+    if (!this.worker) throw new Error('the worker has not started');
+    const ping = this.worker.client.then(async (client) => {
+      const c = client as unknown as { status: string; ping(): Promise<string> };
+      if (c.status !== 'ready') throw new Error(`Redis is not reachable (connection ${c.status})`);
+      await c.ping();
+    });
+    await withDeadline(ping, timeoutMs, () => new Error(`Redis did not answer within ${timeoutMs} ms`));
   }
 
   async process(job: Job<SymbolicateJobV1, UnifiedStack, JobName>): Promise<UnifiedStack> {
