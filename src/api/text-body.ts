@@ -1,3 +1,4 @@
+import { TextDecoder } from 'node:util';
 import { FastifyInstance } from 'fastify';
 
 /**
@@ -16,25 +17,41 @@ export interface DecodedText {
   note?: string;
 }
 
-const LATIN1 = /^(iso-?8859-1|latin-?1|l1|windows-1252|cp1252|us-ascii|ascii)$/;
 const SHOWN = 5;
 
-/** Decode as the Content-Type's charset says: latin-1 when declared, else UTF-8 with U+FFFD for each bad sequence. */
+/**
+ * Decode as the Content-Type's charset says: a declared charset other than UTF-8
+ * (iso-8859-1, latin1, windows-1252, shift_jis, ... as WHATWG's TextDecoder knows them)
+ * as that charset; otherwise UTF-8, each invalid sequence becoming U+FFFD and the note
+ * saying where.
+ */
 export function decodeText(body: Buffer, contentType: string | undefined): DecodedText {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
-  if (charset && LATIN1.test(charset)) return { text: body.toString('latin1') };
+  let unknownCharset = '';
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    const decoder = declaredDecoder(charset);
+    if (decoder) return { text: decoder.decode(body) };
+    unknownCharset = `charset "${charset.slice(0, 40)}" is not one we know, so the body was read as UTF-8; `;
+  }
   const text = body.toString('utf8');
-  if (!text.includes('\uFFFD')) return { text };
-  const bad = invalidUtf8(body);
-  if (bad.length === 0) return { text }; // the U+FFFD characters were sent as such
+  const bad = text.includes('\uFFFD') ? invalidUtf8(body) : [];
+  if (bad.length === 0) return unknownCharset ? { text, note: unknownCharset.replace(/; $/, '') } : { text }; // U+FFFD sent as such is no problem
   const where = bad.slice(0, SHOWN).map((b) => `byte ${b.offset} (line ${b.line}, 0x${body[b.offset].toString(16).padStart(2, '0')})`);
   const more = bad.length > SHOWN ? ` and ${bad.length - SHOWN} more` : '';
   return {
     text,
     note:
-      `the text/plain body is not valid UTF-8 at ${bad.length} place${bad.length === 1 ? '' : 's'}: ${where.join(', ')}${more}; ` +
+      `${unknownCharset}the text/plain body is not valid UTF-8 at ${bad.length} place${bad.length === 1 ? '' : 's'}: ${where.join(', ')}${more}; ` +
       'each was decoded as U+FFFD (declare charset=iso-8859-1 to read the bytes as latin-1)',
   };
+}
+
+function declaredDecoder(charset: string): TextDecoder | undefined {
+  try {
+    return new TextDecoder(charset);
+  } catch {
+    return undefined; // not a charset TextDecoder knows
+  }
 }
 
 /** Offsets (and 1-based lines) where a UTF-8 decoder meets an invalid sequence. */

@@ -14,6 +14,14 @@ describe('decodeText', () => {
     expect(decodeText(Buffer.from('a\uFFFDb'), 'text/plain; charset=utf-8')).toEqual({ text: 'a\uFFFDb' });
   });
 
+  it('another declared charset is decoded as that charset; an unknown one is said and read as UTF-8', () => {
+    expect(decodeText(Buffer.from([0x93, 0x8c, 0x8b, 0x9e]), 'text/plain; charset=shift_jis')).toEqual({ text: '東京' });
+    const d = decodeText(Buffer.from([0x61, 0xff]), 'text/plain; charset=x-made-up');
+    expect(d.text).toBe('a\uFFFD');
+    expect(d.note).toMatch(/^charset "x-made-up" is not one we know, so the body was read as UTF-8; the text\/plain body is not valid UTF-8 at 1 place: byte 1 \(line 1, 0xff\)/);
+    expect(decodeText(Buffer.from('ok'), 'text/plain; charset=x-made-up').note).toBe('charset "x-made-up" is not one we know, so the body was read as UTF-8');
+  });
+
   it('latin-1 when declared, in its usual spellings', () => {
     for (const ct of ['text/plain; charset=iso-8859-1', 'text/plain;charset="latin1"', 'text/plain; Charset=ISO8859-1']) {
       expect(decodeText(Buffer.from([0x63, 0x61, 0x66, 0xe9]), ct)).toEqual({ text: 'café' });
