@@ -43,7 +43,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       description: 'The crash, one of three ways. Body at most MAX_BODY_BYTES (default 8 MiB).',
       content: {
         'text/plain': {
-          schema: { type: 'string', description: 'One paste: the Go traceback and the /proc/PID/maps lines, in any order' },
+          schema: {
+            type: 'string',
+            description:
+              'One paste: the Go traceback and the /proc/PID/maps lines, in any order. Any bytes: read as the declared charset ' +
+              '(e.g. charset=iso-8859-1), else as UTF-8, where each invalid sequence becomes U+FFFD and a text-decoded diagnostic names its byte offset and line',
+          },
           example: `${stderr}\n${maps}`,
         },
         'application/json': {
