@@ -195,7 +195,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   }
 }
 
-/** 22 characters of base64url, never all digits (BullMQ refuses integer-looking custom ids). */
+/** 22 characters of base64url (128 random bits): never a string BullMQ takes for an integer, which it refuses as a custom id. */
 export function newJobId(): string {
   return randomBytes(16).toString('base64url');
 }
