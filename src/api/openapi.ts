@@ -75,11 +75,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** What Accept: text/plain gives: the readable rendering, text (not the JSON schema). */
 const TEXT_200 = {
-  schema: { type: 'string', description: 'The unified stack as text: the traceback as the engineer knows it, native frames filled in (src/render/text.renderer.ts)' },
+  schema: { type: 'string', description: 'The unified stack as text: the traceback as the engineer knows it, native frames filled in (src/render/text.renderer.ts; the example is abridged)' },
   example:
     'SIGSEGV: segmentation violation\n\ngoroutine 1 [syscall, crashed]:\ncrashy_fault\n\tcrashy.c:12 (libcrashy.so+0x1139)\n' +
     'main._Cfunc_crashy_fault()\n\t_cgo_gotypes.go:39 +0x41\nmain.main()\n\t/src/main.go:9 +0x18\n',
 };
+
+/** /readyz's 503, which is not an error body: which check failed, in its words. */
+const NOT_READY = { status: 'unavailable', checks: { redis: 'Redis is not reachable (connection reconnecting); try again shortly', storage: 'ok' } };
 
 /**
  * What the decorators cannot say per status: errors are JSON only (never text/plain,
@@ -94,7 +97,9 @@ function documentResponses(doc: OpenAPIObject): void {
         const status = Number(code);
         const json = response.content?.['application/json'];
         if (!json) continue;
-        if (status >= 400 && json.schema?.$ref?.endsWith('/ErrorDto')) {
+        if (status === 503 && json.schema?.$ref?.endsWith('/HealthDto')) {
+          response.content = { 'application/json': { ...json, example: NOT_READY } } as never;
+        } else if (status >= 400 && json.schema?.$ref?.endsWith('/ErrorDto')) {
           const example = errorExample(op.operationId, status);
           response.content = { 'application/json': example ? { ...json, example } : json } as never;
         } else if (status === 200 && response.content?.['text/plain']) {
