@@ -44,14 +44,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function symbolicate(client: SymbridgeClient, file: string, json: boolean, wait: number): Promise<number> {
-  const paste = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch((e: Error) => {
+  // Bytes as they are: the service decodes them and says where any were not UTF-8.
+  const paste = file === '-' ? await readStdin() : await readFile(file).catch((e: Error) => {
     throw new CliError(`cannot read ${file}: ${e.message}`);
   });
-  if (paste.trim() === '') throw new CliError('the paste is empty: give a file, or pipe the crash text on stdin');
+  if (paste.toString('latin1').trim() === '') throw new CliError('the paste is empty: give a file, or pipe the crash text on stdin');
   const accept = json ? 'application/json' : 'text/plain';
   const res = await client.request(`/v1/symbolicate?wait=${Math.max(0, Math.min(wait, 60))}`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain; charset=utf-8', accept },
+    headers: { 'content-type': 'text/plain', accept },
     body: paste,
   });
   if (res.status === 202) {
@@ -122,10 +123,10 @@ async function uploadFiles(client: SymbridgeClient, args: string[]): Promise<num
   return failed > 0 ? 1 : 0;
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 main(process.argv.slice(2)).then(

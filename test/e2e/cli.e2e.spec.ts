@@ -51,6 +51,22 @@ it('symbolicate reads stdin and prints the readable stack; --json prints the res
   expect(stack.threads[0].frames[0]).toMatchObject({ function: sym[sym.length - 1].FunctionName, line: sym[sym.length - 1].Line });
 });
 
+it('symbolicate sends the bytes as they are: the service says where they were not UTF-8', async () => {
+  await run(['upload', LIBCRASHY]);
+  const dir = mkdtempSync(join(tmpdir(), 'symbridge-cli-bytes-'));
+  const file = join(dir, 'crash.txt');
+  writeFileSync(file, Buffer.concat([Buffer.from([0x6f, 0x6b, 0xff, 0x0a]), Buffer.from(`${captured('exe', 'stderr')}\n${captured('exe', 'maps')}`)]));
+  try {
+    const r = await run(['symbolicate', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/not valid UTF-8 at 1 place: byte 2 \(line 1, 0xff\)/);
+    const sym = groundTruth('exe').llvm_symbolizer[0].Symbol;
+    expect(r.stdout).toContain(sym[sym.length - 1].FunctionName);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 it('errors exit non-zero with the message: bad paste (with its line), unknown job, unreachable service', async () => {
   const bad = await run(['symbolicate'], 'not a crash\n');
   expect(bad.code).toBe(1);
