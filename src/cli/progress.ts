@@ -5,18 +5,21 @@ export interface ProgressStream {
   write(s: string): unknown;
 }
 
+/** A terminal line is redrawn at most this often. */
+const REDRAW_MS = 100;
 /** Below this size a pipe gets one line per file, not one per 10%. */
 const STEPPED_BYTES = 16 * 1024 * 1024;
 
 /**
  * Upload progress on stderr. On a terminal: one line redrawn in place, never wider than
  * the terminal (a line that wraps cannot be redrawn with \r: each redraw would add a
- * line), redrawn only when what it shows changes. On a pipe (CI logs): one line when a
+ * line), redrawn only when what it shows changes and at most every 100 ms. On a pipe (CI logs): one line when a
  * file is done, plus one per 10% for large files.
  */
 export class ProgressBar {
   private lastPercent = -1;
   private lastLine = '';
+  private lastDraw = 0;
   constructor(
     private readonly label: string,
     private readonly stream: ProgressStream = process.stderr,
@@ -26,9 +29,13 @@ export class ProgressBar {
   update(done: number, total: number): void {
     const percent = total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
     if (this.stream.isTTY) {
+      // At most REDRAW_MS apart (a fast upload would redraw per MiB), and the last state always.
+      const now = Date.now();
+      if (percent < 100 && now - this.lastDraw < REDRAW_MS) return;
       const line = this.fit(percent, done, total);
       if (line === this.lastLine) return;
       this.lastLine = line;
+      this.lastDraw = now;
       // \r, the line, then clear to its end (the previous one may have been longer).
       this.stream.write(`\r${line}\x1b[K`);
       return;

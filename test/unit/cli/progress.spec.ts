@@ -20,9 +20,21 @@ describe('the upload progress bar', () => {
     expect(out.split('\n')).toHaveLength(2); // one line, ended once by done()
     const frames = out.replace(/\n$/, '').split('\r').filter((f) => f !== '');
     for (const f of frames) expect(f.replace(/\x1b\[K/g, '').length).toBeLessThanOrEqual(79);
-    // 1178 updates, but only what changed is drawn: the percent and the MiB count.
-    expect(frames.length).toBeLessThan(1178);
+    // 1178 updates in a few milliseconds: drawn at most every 100 ms, and the final state.
+    expect(frames.length).toBeLessThan(10);
     expect(frames.at(-1)).toMatch(/…[^ ]*long-name\.so\.debug \[#{10}\] 100% 1\.1 GiB\/1\.1 GiB\x1b\[K$/);
+  });
+
+  it('redraws when 100 ms have passed and what it shows changed', async () => {
+    const t = sink(true, 80);
+    const bar = new ProgressBar('lib.so', t.stream);
+    bar.update(10, 100);
+    bar.update(20, 100); // too soon: not drawn
+    expect(t.writes).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 120));
+    bar.update(30, 100);
+    expect(t.writes).toHaveLength(2);
+    expect(t.writes[1]).toMatch(/ 30% 30 B\/100 B/);
   });
 
   it('a narrow terminal drops the bar before the file name, and never wraps', () => {
