@@ -1,13 +1,15 @@
-import { readdirSync, readFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { ParseError } from '../../../src/model/errors';
 import { RawFrame } from '../../../src/model/crash-report';
 import { cleanText, parseInput } from '../../../src/parse/parse-input';
+import { CorpusExpect, parseExpect } from './corpus-expect';
 
 /**
  * Real crash texts from public bug reports (test/fixtures/corpus/<format>/<name>.txt, the
  * source URL in <name>.source). Expected values were read off each text by hand; counts
  * that can be derived independently (goroutine headers, frame lines) are derived too.
+ * Texts with a <name>.expect file (corpus-expect.ts) are asserted frame by frame from it.
  */
 const ROOT = join(__dirname, '../../fixtures/corpus');
 type Expect = {
@@ -74,17 +76,22 @@ const files = readdirSync(ROOT).flatMap((fmt) =>
   readdirSync(join(ROOT, fmt)).filter((f) => f.endsWith('.txt')).map((f) => `${fmt}/${f.slice(0, -4)}`),
 );
 
+const BY_HAND: Record<string, CorpusExpect> = Object.fromEntries(
+  files.filter((f) => existsSync(join(ROOT, `${f}.expect`))).map((f) => [f, parseExpect(readFileSync(join(ROOT, `${f}.expect`), 'utf8'), `${f}.expect`)]),
+);
+
 it('every corpus file has its source URL and an expectation', () => {
   expect(files.length).toBeGreaterThanOrEqual(30);
   for (const f of files) {
     expect(readFileSync(join(ROOT, `${f}.source`), 'utf8')).toMatch(/^https:\/\/github\.com\//);
-    expect(EXPECT[f]).toBeDefined();
+    expect([f, EXPECT[f] ?? BY_HAND[f]]).toEqual([f, expect.anything()]);
   }
 });
 
 describe.each(files)('%s', (name) => {
   const text = readFileSync(join(ROOT, `${name}.txt`), 'utf8');
-  const want = EXPECT[name] ?? {};
+  const byHand = BY_HAND[name];
+  const want: Expect = EXPECT[name] ?? byHand ?? {};
 
   if (want.error !== undefined) {
     it('is a ParseError naming the line', () => {
@@ -97,7 +104,20 @@ describe.each(files)('%s', (name) => {
     });
     return;
   }
-  const { report } = parseInput({ paste: text });
+  let parsed: ReturnType<typeof parseInput> | undefined;
+  let refused: unknown;
+  try {
+    parsed = parseInput({ paste: text });
+  } catch (e) {
+    refused = e;
+  }
+  if (!parsed) {
+    it('is read, not refused', () => {
+      throw refused;
+    });
+    return;
+  }
+  const { report } = parsed;
   const threads = [...report.goroutines, ...(report.threads ?? [])];
 
   it('threads and frame counts', () => {
@@ -136,6 +156,18 @@ describe.each(files)('%s', (name) => {
       for (const [k, v] of Object.entries(want.frame.is)) expect([k, f[k]]).toEqual([k, v]);
     }
   });
+
+  if (byHand) {
+    it('each frame as read by hand (.expect)', () => {
+      const got = threads.map((t) =>
+        t.frames.map((f) => ({
+          inputLine: f.inputLine, pc: f.pc, module: f.module, moduleOffset: f.moduleOffset, function: f.function,
+          inlined: f.inlined?.map((i) => i.function),
+        })),
+      );
+      expect(got).toEqual(byHand.frames);
+    });
+  }
 
   it('every frame points at a line of the paste that holds it', () => {
     const lines = text.split('\n');
