@@ -126,13 +126,14 @@ describe.each(files)('%s', (name) => {
 
   it('goroutine headers counted independently', () => {
     const plain = cleanText(text).map((l) => l.text);
-    const headers = plain.filter((l) => /^\s*goroutine \d+ (gp=\S+ m=\S+ (mp=\S+ )?)?\[/.test(l)).length;
+    const headers = plain.filter((l) => /^\s*goroutine [1-9]\d* (gp=\S+ m=\S+ (mp=\S+ )?)?\[/.test(l)).length;
     expect(report.goroutines.filter((g) => !g.system && g.id !== 0)).toHaveLength(headers);
     // Every Go frame is a func line immediately followed by a file line, except a truncated last one.
     // Inlined calls are nested into the frame after them, so they count inside it.
     const goFrames = report.goroutines.flatMap((g) => g.frames.flatMap((f) => [f, ...(f.inlined ?? [])]));
     const withFile = goFrames.filter((f) => f.file !== undefined).length;
-    const fileLines = plain.filter((l, i) => i > 0 && /^\s+\S+:\d+(\s|$)/.test(l) && /\)\s*$/.test(plain[i - 1])).length;
+    // (The file line's indent is not required: some pastes lost every indentation.)
+    const fileLines = plain.filter((l, i) => i > 0 && /^\s*\S+:\d+(\s|$)/.test(l) && /\)\s*$/.test(plain[i - 1])).length;
     expect(withFile).toBe(fileLines);
     // Go's inlined shape: `f(...)` then a file line with no +0x, fp= or pc=; each is nested, none stays a frame...
     const inlinedLines = plain.filter((l, i) => /^\s+\S+:\d+\s*$/.test(l) && /\(\.\.\.\)\s*$/.test(plain[i - 1] ?? '')).length;
