@@ -14,7 +14,8 @@ import { clip, TextLine } from '../text-lines';
 
 const HEADER_SIGNAL = /^#\s+(\S+) \((0x[0-9a-f]+)\) at pc=(0x[0-9a-f]+), pid=(\d+), tid=(0x[0-9a-f]+|\d+)/i;
 const FRAME = /^([CjJVvA])\s+(.*)$/;
-const MODULE_FRAME = /^\[(.*?)\+(0x[0-9a-f]+)\](?:\s+(.*?))?$/i;
+/** The symbol follows `]` after blanks; text glued to `]` (a shell prompt after a file with no final newline) is not one. */
+const MODULE_FRAME = /^\[(.*?)\+(0x[0-9a-f]+)\](?:\s+(.*?)|\S.*)?$/i;
 const SYMBOL_OFFSET = /^(.*?)\+(0x[0-9a-f]+)$/i;
 const COMPILED_PC = / @ (0x[0-9a-f]+)/i;
 /** `Instructions: (pc=0x00007f..)` then `0x00007f..:   8b 00 01 c7 ..` lines: the code around the pc. */
