@@ -284,7 +284,7 @@ export const goTracebackReader: FormatReader = {
   shapes: [
     { name: 'goroutine header', re: /^goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:$/, role: 'head', glues: true },
     { name: 'panic / fatal error', re: /^(?:panic|fatal error): /, role: 'head', glues: true },
-    { name: 'signal line', re: /^\[signal (?:SIG[A-Z0-9]+|0x[0-9a-f]+)\b|^SIG[A-Z0-9]+: [a-z][a-z -]*$|^Exception 0x[0-9a-f]+ 0x[0-9a-f]+ /, role: 'head' },
+    { name: 'signal line', re: /^\[signal (?:SIG[A-Z0-9]+|0x[0-9a-f]+)\b|^SIG[A-Z0-9]+: [a-z][a-z -]*$|^Exception 0x[0-9a-f]+ 0x[0-9a-f]+ /, role: 'head', glues: true },
     { name: '`runtime stack:`', re: /^runtime stack:$/, role: 'head' },
     { name: '`PC=0x..`', re: /^PC=0x[0-9a-f]+(?: m=\d+)?/, role: 'head' },
     { name: 'cgo signal', re: /^signal arrived during cgo execution$/, role: 'strong' },
