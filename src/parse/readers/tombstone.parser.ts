@@ -17,9 +17,16 @@ const FINGERPRINT = /^Build fingerprint: '([^']*)'/;
 const ABI = /^ABI: '([^']*)'/;
 const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?) <<<$/;
 const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?/;
-const FATAL_SIGNAL = /Fatal signal (\d+) \((\w+)\), code (-?\d+)(?: \(([^)]*)\))?, fault addr (\S+) in tid (\d+) \(([^)]*)\)/;
+/**
+ * libc's one-line report, as each Android version wrote it: `Fatal signal 11 (SIGSEGV), code 1
+ * (SEGV_MAPERR), fault addr 0x0 in tid 14110 (name)`, without `fault addr` for a kill
+ * (`code -6 in tid ..`), and 4.x's `Fatal signal 6 (SIGABRT) at 0x000044cc (code=-6), thread 17612 (name)`.
+ */
+const FATAL_SIGNAL =
+  /Fatal signal (\d+) \((\w+)\)(?:, code (-?\d+)(?: \(([^)]*)\))?)?(?:,? (?:fault addr|at) (\S+?),?)?(?: \(code=(-?\d+)\),)? (?:in tid|thread) (\d+) \(([^)]*)\)/;
 const ABORT = /^Abort message: '(.*)'$/;
-const FRAME = /^#(\d+)\s+pc\s+([0-9a-f]+)\s+(.*)$/i;
+/** `#00 pc ..`; ART's abort dump prints the same after `native: ` (`runtime.cc:558]` is a log prefix). */
+const FRAME = /^(?:native: )?#(\d+)\s+pc\s+([0-9a-f]+)\s+(.*)$/i;
 const REGISTER_LINE = /^(?:[a-z0-9]{1,6}\s+[0-9a-f]{8,16}\s*)+$/i;
 const REGISTER_PAIR = /([a-z0-9]{1,6})\s+([0-9a-f]{8,16})/gi;
 const MEMORY_MAP_LINE =
@@ -69,11 +76,11 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       info.faultAddr = m[5];
     } else if ((m = FATAL_SIGNAL.exec(text))) {
       if (!report.signal) {
-        report.signal = { name: m[2], code: m[3], description: m[4], inputLine: line.no };
-        if (/^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
+        report.signal = { name: m[2], code: m[3] ?? m[6], description: m[4], inputLine: line.no };
+        if (m[5] && /^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
         info.faultAddr = m[5];
-        info.tid ??= Number(m[6]);
-        info.threadName ??= m[7];
+        info.tid ??= Number(m[7]);
+        info.threadName ??= m[8];
       }
     } else if ((m = ABORT.exec(text))) info.abortMessage = m[1];
     else if (/^memory map( \(\d+ entries\))?:/.test(text)) inMemoryMap = true;
@@ -97,7 +104,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   const adjusted = v !== undefined ? v >= 11 : threads.some((t) => t.frames.some((f) => f.buildId));
   for (const t of threads) {
     t.frames.forEach((f, i) => {
-      const no = Number(/^#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
+      const no = Number(/^(?:native: )?#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
       f.addressKind = no === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
     });
   }
