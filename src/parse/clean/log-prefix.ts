@@ -19,6 +19,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   { name: 'logcat (Android Studio columns)', re: /^\S+\s+pid-\d+\s+[VDIWEFA]\s+/ },
   // adb logcat -v time / brief, Eclipse/DDMS: `12-06 12:28:48.421 I/DEBUG   (141): `, `11-07 17:11:58.201: A/libc(29986): `.
   { name: 'logcat time', re: /^(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}:? )?[VDIWEFA]\/[^(]*\(\s*\d+\): ?/ },
+  // adb logcat -v brief without the pid (Android Studio's "tag only" copy): `I/DEBUG: `, `A/libc: `.
+  { name: 'logcat brief', re: /^[VDIWEFA]\/[A-Za-z][\w.-]*: / },
   // Crash-reporter exports: `2026-05-23 21:48:15.212 10349 31024 31024 net.pkg DEBUG: `.
   { name: 'logcat (uid pid tid package)', re: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ \d+ \d+ \S+ [A-Z]+: ?/ },
   // syslog (RFC 3164) and journald's short form: `Mar 04 10:11:12 host unit[123]: `, with a priority `<13>` or not.
