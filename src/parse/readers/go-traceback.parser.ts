@@ -35,8 +35,8 @@ const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/;
 const REGISTER = /^(r[a-z0-9]+|rip|rflags|cs|fs|gs|pc|lr|sp|fault|[re]?[abcd]x|[re]?[sd]i|[re]?[sb]p|eip|eflags)\s+(0x[0-9a-f]+)$/i;
 const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
 const BARE_PC = /^pc=(0x[0-9a-f]+)$/i;
-/** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses. */
-const BARE_SYMBOL = /^[A-Za-z_.$][\w.$:<>~@-]*$/;
+/** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses (not an elision `..` a reporter typed). */
+const BARE_SYMBOL = /^(?!\.+$)[A-Za-z_.$][\w.$:<>~@-]*$/;
 const INSTRUCTION_BYTES = /^instruction bytes:((?: 0x[0-9a-f]{1,2})+)$/i;
 const ELIDED = /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/;
 
