@@ -15,7 +15,8 @@ import { clip, TextLine } from '../text-lines';
 
 const FINGERPRINT = /^Build fingerprint: '([^']*)'/;
 const ABI = /^ABI: '([^']*)'/;
-const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?) <<<$/;
+/** (A reporter who replaced the process name often dropped the blank before `<<<`.) */
+const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?)\s*<<<$/;
 const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?/;
 /**
  * libc's one-line report, as each Android version wrote it: `Fatal signal 11 (SIGSEGV), code 1
@@ -25,8 +26,11 @@ const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr
 const FATAL_SIGNAL =
   /Fatal signal (\d+) \((\w+)\)(?:, code (-?\d+)(?: \(([^)]*)\))?)?(?:,? (?:fault addr|at) (\S+?),?)?(?: \(code=(-?\d+)\),)? (?:in tid|thread) (\d+) \(([^)]*)\)/;
 const ABORT = /^Abort message: '(.*)'$/;
-/** `#00 pc ..`; ART's abort dump prints the same after `native: ` (`runtime.cc:558]` is a log prefix). */
-const FRAME = /^(?:native: )?#(\d+)\s+pc\s+([0-9a-f]+)\s+(.*)$/i;
+/**
+ * `#00 pc ..`; ART's abort dump prints the same after `native: ` (`runtime.cc:558]` is a log
+ * prefix); crash-reporter SDKs (xCrash and the like) print `#00  pc 0x00..`.
+ */
+const FRAME = /^(?:native: )?#(\d+)\s+pc\s+(?:0x)?([0-9a-f]+)\s+(.*)$/i;
 const REGISTER_LINE = /^(?:[a-z0-9]{1,6}\s+[0-9a-f]{8,16}\s*)+$/i;
 const REGISTER_PAIR = /([a-z0-9]{1,6})\s+([0-9a-f]{8,16})/gi;
 const MEMORY_MAP_LINE =
@@ -172,7 +176,7 @@ export const tombstoneReader: FormatReader = {
     { name: 'signal line', re: /^(?:Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/, role: 'head', glues: true },
     { name: 'pid line', re: PID_LINE, role: 'head' },
     { name: '`memory map:`', re: /^memory map(?: \(\d+ entries\))?:/, role: 'head' },
-    { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,} pc [0-9a-f]{4,16}\s/, role: 'strong' },
+    { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,}\s+pc\s+(?:0x)?[0-9a-f]{4,16}\s/, role: 'strong' },
     { name: 'memory map line', re: MEMORY_MAP_LINE, role: 'strong' },
     { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
     { name: 'register line', re: REGISTER_LINE, role: 'weak' },
