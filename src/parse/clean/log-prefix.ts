@@ -15,6 +15,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   { name: 'logcat (studio)', re: /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\/\S+ [VDIWEFA]\/[^:]*: ?/ },
   // Android Studio's logcat columns: `2023-01-10 15:05:28.927 10123-10123 DEBUG   crash_dump64   A  `.
   { name: 'logcat (Android Studio columns)', re: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\s+\S+\s+\S+\s+[VDIWEFA]\s+/ },
+  // ... the same with the time but no date: `17:41:32.233 DEBUG   pid-7355   A  `.
+  { name: 'logcat (Android Studio columns)', re: /^\d\d:\d\d:\d\d\.\d{3}\s+\S+\s+\S+\s+[VDIWEFA]\s{2,}/ },
   // ... the same copied without its date: `DEBUG   pid-21182   A   `.
   { name: 'logcat (Android Studio columns)', re: /^\S+\s+pid-\d+\s+[VDIWEFA]\s+/ },
   // adb logcat -v time / brief, Eclipse/DDMS: `12-06 12:28:48.421 I/DEBUG   (141): `, `11-07 17:11:58.201: A/libc(29986): `.
