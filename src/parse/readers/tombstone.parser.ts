@@ -31,6 +31,11 @@ const ABORT = /^Abort message: '(.*)'$/;
  * prefix); crash-reporter SDKs (xCrash and the like) print `#00  pc 0x00..`.
  */
 const FRAME = /^(?:native: )?#(\d+)\s+pc\s+(?:0x)?([0-9a-f]+)\s+(.*)$/i;
+/**
+ * Android 5's ART abort dump names frames by symbol and absolute pc, with no number:
+ * `native: JNI_OnLoad+369 [0x43dd7d02] (libjnispeex.so)`, `native: ??? [0x419812d2] (libart.so)`.
+ */
+const ART_ABSOLUTE_FRAME = /^native: (.+?) \[(0x[0-9a-f]+)\] \(([^()\s]+)\)$/i;
 const REGISTER_LINE = /^(?:[a-z0-9]{1,6}\s+[0-9a-f]{8,16}\s*)+$/i;
 const REGISTER_PAIR = /([a-z0-9]{1,6})\s+([0-9a-f]{8,16})/gi;
 const MEMORY_MAP_LINE =
@@ -91,6 +96,13 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
     else if ((m = FRAME.exec(text))) {
       if (!current) newThread(line, info.tid, info.threadName);
       current!.frames.push(frame(m, line, field));
+    } else if ((m = ART_ABSOLUTE_FRAME.exec(text))) {
+      if (!current) newThread(line, info.tid, info.threadName);
+      const f: RawFrame = { kind: 'native', addressKind: 'return', pc: hexAt(m[2], line.no, field), module: m[3], inputLine: line.no };
+      const sym = /^(.*)\+(\d+)$/.exec(m[1]);
+      if (m[1] !== '???') f.function = sym ? sym[1] : m[1];
+      if (sym) f.entryOffset = BigInt(sym[2]);
+      current!.frames.push(f);
     } else if (REGISTER_LINE.test(text) && threads.length <= 1) {
       for (const r of text.matchAll(REGISTER_PAIR)) {
         // Old ARM dumps print r10 as "10".
@@ -177,6 +189,7 @@ export const tombstoneReader: FormatReader = {
     { name: 'pid line', re: PID_LINE, role: 'head' },
     { name: '`memory map:`', re: /^memory map(?: \(\d+ entries\))?:/, role: 'head' },
     { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,}\s+pc\s+(?:0x)?[0-9a-f]{4,16}\s/, role: 'strong' },
+    { name: 'ART frame `native: f+12 [0x..] (lib.so)`', re: ART_ABSOLUTE_FRAME, role: 'strong' },
     { name: 'memory map line', re: MEMORY_MAP_LINE, role: 'strong' },
     { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
     { name: 'register line', re: REGISTER_LINE, role: 'weak' },
