@@ -11,8 +11,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   { name: 'logcat (tab-separated)', re: /^\d{4}-\d\d-\d\d\t[\d:.]+\t\s*\d+\t\s*\d+\t[VDIWEFA]\t+[^\t]*\t+/ },
   // adb logcat -v threadtime: `05-07 09:34:39.452 19923 19923 F DEBUG   : `.
   { name: 'logcat threadtime', re: /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+\s+\d+ [VDIWEFA] [^:]*?\s*: ?/ },
-  // Android Studio: `2022-06-02 17:30:39.689 9447-9447/? A/DEBUG: `.
-  { name: 'logcat (studio)', re: /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\/\S+ [VDIWEFA]\/[^:]*: ?/ },
+  // Android Studio: `2022-06-02 17:30:39.689 9447-9447/? A/DEBUG: `; 1.x wrote a fullwidth `﹕` (U+FE55).
+  { name: 'logcat (studio)', re: /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\/\S+ [VDIWEFA]\/[^:\uFE55]*[:\uFE55] ?/ },
   // Android Studio's logcat columns: `2023-01-10 15:05:28.927 10123-10123 DEBUG   crash_dump64   A  `.
   { name: 'logcat (Android Studio columns)', re: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\s+\S+\s+\S+\s+[VDIWEFA]\s+/ },
   // ... the same with the time but no date: `17:41:32.233 DEBUG   pid-7355   A  `.
