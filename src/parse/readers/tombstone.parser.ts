@@ -28,9 +28,10 @@ const FATAL_SIGNAL =
 const ABORT = /^Abort message: '(.*)'$/;
 /**
  * `#00 pc ..`; ART's abort dump prints the same after `native: ` (`runtime.cc:558]` is a log
- * prefix); crash-reporter SDKs (xCrash and the like) print `#00  pc 0x00..`.
+ * prefix); crash-reporter SDKs (xCrash and the like) print `#00  pc 0x00..`, and a pc in no
+ * module as `#23 pc 0x716355f0` alone.
  */
-const FRAME = /^(?:native: )?#(\d+)\s+pc\s+(?:0x)?([0-9a-f]+)\s+(.*)$/i;
+const FRAME = /^(?:native: )?#(\d+)\s+pc\s+(?:0x)?([0-9a-f]+)(?:\s+(.*))?$/i;
 /**
  * Android 5's ART abort dump names frames by symbol and absolute pc, with no number:
  * `native: JNI_OnLoad+369 [0x43dd7d02] (libjnispeex.so)`, `native: ??? [0x419812d2] (libart.so)`.
@@ -47,6 +48,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   const report: CrashReport = { inCgo: false, goroutines: [], threads, registers: {}, mappings: [], tombstone: info };
   let current: ThreadTrace | undefined;
   let inMemoryMap = false;
+  let lastFrameNo = 0; // the number printed on the current thread's last frame
   const newThread = (line: TextLine, tid?: number, name?: string) => {
     current = { name: name ? `tid ${tid} "${name}"` : `tid ${tid ?? '?'}`, tid, state: 'crashed', format: 'tombstone', inputLine: line.no, frames: [] };
     current.crashed = threads.length === 0;
@@ -94,8 +96,12 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
     } else if ((m = ABORT.exec(text))) info.abortMessage = m[1];
     else if (/^memory map( \(\d+ entries\))?:/.test(text)) inMemoryMap = true;
     else if ((m = FRAME.exec(text))) {
+      // Numbering back at #00 after #01.. with no header between: the next thread's stack
+      // (a reporter's `Thread:` line). xCrash numbers every frame #00, which stays one thread.
+      if (current && Number(m[1]) === 0 && current.frames.length > 0 && lastFrameNo > 0) newThread(line);
       if (!current) newThread(line, info.tid, info.threadName);
       current!.frames.push(frame(m, line, field));
+      lastFrameNo = Number(m[1]);
     } else if ((m = ART_ABSOLUTE_FRAME.exec(text))) {
       if (!current) newThread(line, info.tid, info.threadName);
       const f: RawFrame = { kind: 'native', addressKind: 'return', pc: hexAt(m[2], line.no, field), module: m[3], inputLine: line.no };
@@ -137,7 +143,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
 }
 
 function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
-  let rest = m[3].trim();
+  let rest = (m[3] ?? '').trim();
   // libunwindstack prints the ELF-relative pc: already an ELF vaddr (module-relative.ts).
   const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hexAt(m[2], line.no, field), moduleOffsetBase: 'elf-vaddr', inputLine: line.no };
   const build = /\s*\(BuildId: ([0-9a-f]+)\)$/i.exec(rest);
@@ -188,7 +194,7 @@ export const tombstoneReader: FormatReader = {
     { name: 'signal line', re: /^(?:Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/, role: 'head', glues: true },
     { name: 'pid line', re: PID_LINE, role: 'head' },
     { name: '`memory map:`', re: /^memory map(?: \(\d+ entries\))?:/, role: 'head' },
-    { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,}\s+pc\s+(?:0x)?[0-9a-f]{4,16}\s/, role: 'strong' },
+    { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,}\s+pc\s+(?:0x)?[0-9a-f]{4,16}(?:\s|$)/, role: 'strong' },
     { name: 'ART frame `native: f+12 [0x..] (lib.so)`', re: ART_ABSOLUTE_FRAME, role: 'strong' },
     { name: 'memory map line', re: MEMORY_MAP_LINE, role: 'strong' },
     { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
