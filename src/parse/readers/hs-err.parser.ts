@@ -168,7 +168,8 @@ export function parseFrame(text: string, line: TextLine, field: string): RawFram
   const frame: RawFrame = { kind, frameType: type, addressKind: 'return', inputLine: line.no };
   let mm: RegExpExecArray | null;
   if ((mm = MODULE_FRAME.exec(rest))) {
-    frame.module = mm[1];
+    // `C  [+0x40c]  __kernel_rt_sigreturn+0x0`: the vdso, a module with no file name.
+    if (mm[1] !== '') frame.module = mm[1];
     frame.moduleOffset = hexAt(mm[2], line.no, field);
     frame.moduleOffsetBase = 'load-base'; // pc - dladdr's dli_fbase (module-relative.ts)
     if (mm[3]) symbol(frame, mm[3], line, field);
