@@ -136,7 +136,7 @@ describe.each(files)('%s', (name) => {
     const fileLines = plain.filter((l, i) => i > 0 && /^\s*\S+:\d+(\s|$)/.test(l) && /\)\s*$/.test(plain[i - 1])).length;
     expect(withFile).toBe(fileLines);
     // Go's inlined shape: `f(...)` then a file line with no +0x, fp= or pc=; each is nested, none stays a frame...
-    const inlinedLines = plain.filter((l, i) => /^\s+\S+:\d+\s*$/.test(l) && /\(\.\.\.\)\s*$/.test(plain[i - 1] ?? '')).length;
+    const inlinedLines = plain.filter((l, i) => /^\s*\S+:\d+\s*$/.test(l) && /\(\.\.\.\)\s*$/.test(plain[i - 1] ?? '')).length;
     const inlinedShape = (f: RawFrame) => f.args === '(...)' && f.pc === undefined && f.entryOffset === undefined && f.file !== undefined;
     const nested = report.goroutines.flatMap((g) => g.frames.flatMap((f) => f.inlined ?? []));
     const standalone = report.goroutines.flatMap((g) => g.frames.filter(inlinedShape));
