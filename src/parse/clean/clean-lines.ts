@@ -50,6 +50,8 @@ export function cleanLines(input: TextLine[], shapes: ShapeOracle): CleanedLines
   lines = unescapeLines(lines, log, 'markup');
   const stripped = stripLogPrefixes(lines, log);
   lines = unescapeLines(stripped.lines, log, 'syslog');
+  // A log prefix outside the quoting (a quoted paste that went through a logger): unquote what it hid.
+  lines = unbold(unquote(lines, log), log);
   lines = splitGluedHeads(lines, shapes, log);
   lines = rejoinWrapped(lines, stripped.prefixed, shapes, log);
   return { lines, changes: log.sentences() };
