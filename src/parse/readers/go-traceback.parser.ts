@@ -28,9 +28,12 @@ const SIGNAL_LINE = /^(SIG[A-Z0-9]+): (.+)$/;
 const PC_LINE = /^PC=(0x[0-9a-f]+)(?: m=(\d+))?(?: sigcode=(\S+))?(?: addr=(0x[0-9a-f]+))?/;
 const GOROUTINE = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$/;
 const FUNC_LINE = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
-/** `file:line`, then optionally ` +0x1f`, ` fp=.. sp=..`, ` pc=..` (each may be missing in some version). */
+/**
+ * `file:line`, then optionally ` +0x1f`, ` fp=.. sp=..`, ` pc=..` (each may be missing in some
+ * version); a shell prompt may be glued after the last one (output with no final newline: `+0x1> `).
+ */
 const FILE_LINE =
-  /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?$/i;
+  /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?(?:(?<=[0-9a-f])[>$%#])?$/i;
 const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/;
 const REGISTER = /^(r[a-z0-9]+|rip|rflags|cs|fs|gs|pc|lr|sp|fault|[re]?[abcd]x|[re]?[sd]i|[re]?[sb]p|eip|eflags)\s+(0x[0-9a-f]+)$/i;
 const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
