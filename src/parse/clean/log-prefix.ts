@@ -23,6 +23,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   { name: 'logcat time', re: /^(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}:? )?[VDIWEFA]\/[^(]*\(\s*\d+\): ?/ },
   // adb logcat -v brief without the pid (Android Studio's "tag only" copy): `I/DEBUG: `, `A/libc: `.
   { name: 'logcat brief', re: /^[VDIWEFA]\/[A-Za-z][\w.-]*: / },
+  // Log viewers that spell the level out: `2021/11/15 17:53:41.599 20401 20620 Error CRASH   `.
+  { name: 'logcat (level word)', re: /^\d{4}[-/]\d\d[-/]\d\d \d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ +(?:Verbose|Debug|Info|Warn|Warning|Error|Fatal|Assert) +\S+ +/ },
   // Crash-reporter exports: `2026-05-23 21:48:15.212 10349 31024 31024 net.pkg DEBUG: `.
   { name: 'logcat (uid pid tid package)', re: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ \d+ \d+ \S+ [A-Z]+: ?/ },
   // syslog (RFC 3164) and journald's short form: `Mar 04 10:11:12 host unit[123]: `, with a priority `<13>` or not.
