@@ -161,7 +161,8 @@ function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
         const sym = rest.slice(i + 1, -1);
         rest = rest.slice(0, i).trim();
         const off = /^(.*)\+(\d+)$/.exec(sym);
-        f.function = off ? off[1] : sym;
+        // `()`: the unwinder found no symbol (some crash reporters print the empty parentheses).
+        if ((off ? off[1] : sym) !== '') f.function = off ? off[1] : sym;
         if (off) f.entryOffset = BigInt(off[2]);
         break;
       }
