@@ -1,3 +1,5 @@
+import { SingleBar } from 'cli-progress';
+
 /** What the bar writes to: stderr, or a test's sink. */
 export interface ProgressStream {
   isTTY?: boolean;
@@ -5,21 +7,24 @@ export interface ProgressStream {
   write(s: string): unknown;
 }
 
-/** A terminal line is redrawn at most this often. */
-const REDRAW_MS = 100;
+/** A terminal line is redrawn at most this often (cli-progress's `fps`). */
+const REDRAW_FPS = 10;
 /** Below this size a pipe gets one line per file, not one per 10%. */
 const STEPPED_BYTES = 16 * 1024 * 1024;
+/** The widest `humanSize` of a size of 1 KiB or more (`1023 KiB`, `99.9 MiB`). */
+const SIZE_WIDTH = 8;
 
 /**
- * Upload progress on stderr. On a terminal: one line redrawn in place, never wider than
- * the terminal (a line that wraps cannot be redrawn with \r: each redraw would add a
- * line), redrawn only when what it shows changes and at most every 100 ms. On a pipe (CI logs): one line when a
- * file is done, plus one per 10% for large files.
+ * Upload progress on stderr. On a terminal: cli-progress draws one line in place, redrawn
+ * only when what it shows changes and at most every 100 ms, and the last state at done().
+ * The layout is fitted once, when the size is known, to one column less than the terminal
+ * (a line that wraps cannot be redrawn in place: each redraw would add a line).
+ * On a pipe (CI logs): our own lines, one when a file is done plus one per 10% for large
+ * files (cli-progress's notty mode prints on a timer, one line per interval, not per file).
  */
 export class ProgressBar {
   private lastPercent = -1;
-  private lastLine = '';
-  private lastDraw = 0;
+  private bar?: SingleBar;
   constructor(
     private readonly label: string,
     private readonly stream: ProgressStream = process.stderr,
@@ -27,19 +32,17 @@ export class ProgressBar {
   ) {}
 
   update(done: number, total: number): void {
-    const percent = total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
     if (this.stream.isTTY) {
-      // At most REDRAW_MS apart (a fast upload would redraw per MiB), and the last state always.
-      const now = Date.now();
-      if (percent < 100 && now - this.lastDraw < REDRAW_MS) return;
-      const line = this.fit(percent, done, total);
-      if (line === this.lastLine) return;
-      this.lastLine = line;
-      this.lastDraw = now;
-      // \r, the line, then clear to its end (the previous one may have been longer).
-      this.stream.write(`\r${line}\x1b[K`);
+      const sizes = { sent: humanSize(done), size: humanSize(total) };
+      if (this.bar) {
+        this.bar.setTotal(total);
+        this.bar.update(done, sizes);
+      } else {
+        this.bar = this.startBar(done, total, sizes);
+      }
       return;
     }
+    const percent = total === 0 ? 100 : Math.min(100, Math.floor((done / total) * 100));
     const stepped = total >= STEPPED_BYTES && percent >= this.lastPercent + 10;
     if (stepped || (percent === 100 && this.lastPercent !== 100)) {
       this.stream.write(`${this.label}: ${percent}% (${humanSize(done)} of ${humanSize(total)})\n`);
@@ -47,21 +50,41 @@ export class ProgressBar {
     }
   }
 
+  /** Draws the last state and ends the line; stops cli-progress's redraw timer (it keeps the process alive). */
   done(): void {
-    if (this.stream.isTTY && this.lastLine) this.stream.write('\n');
+    this.bar?.stop();
   }
 
-  /** `label [####....]  42% 1.2 MiB/3.0 MiB`: the bar shrinks first (down to 10), then the label is shortened to fit one line. */
-  private fit(percent: number, done: number, total: number): string {
+  /**
+   * `label [##########]  42% 1.2 MiB/3.0 MiB`, fitted to the widest tail this total can show:
+   * the bar shrinks first (30 down to 10), then the label is shortened (its end kept), and
+   * the bar is dropped before the label goes under 12 characters.
+   */
+  private startBar(done: number, total: number, sizes: { sent: string; size: string }): SingleBar {
     const max = Math.max(20, this.columns - 1); // writing the last column wraps on some terminals
-    const tail = ` ${String(percent).padStart(3)}% ${humanSize(done)}/${humanSize(total)}`;
-    const room = max - tail.length;
-    let bar = Math.min(30, room - this.label.length - 3);
-    if (bar < 10) bar = room >= 10 + 3 + 12 ? 10 : 0; // keep 12 characters of the label before dropping the bar
-    const label = elide(this.label, room - (bar > 0 ? bar + 3 : 0));
-    const filled = Math.round((percent / 100) * bar);
-    const drawn = bar > 0 ? ` [${'#'.repeat(filled)}${'.'.repeat(bar - filled)}]` : '';
-    return `${label}${drawn}${tail}`.slice(0, max);
+    const size = humanSize(total);
+    const tail = ' 100% '.length + (total < 1024 ? size.length : Math.max(SIZE_WIDTH, size.length)) + 1 + size.length;
+    const room = max - tail;
+    let barsize = Math.min(30, room - this.label.length - 3);
+    if (barsize < 10) barsize = room >= 10 + 3 + 12 ? 10 : 0;
+    const label = elide(this.label, room - (barsize > 0 ? barsize + 3 : 0));
+    const bar = new SingleBar({
+      // cli-progress substitutes once: a `{` or `$` in a file name is printed as it is.
+      format: `{label}${barsize > 0 ? ' [{bar}]' : ''} {percentage}% {sent}/{size}`,
+      barsize,
+      barCompleteChar: '#',
+      barIncompleteChar: '.',
+      autopadding: true, // ` 42%`: the percentage keeps its width
+      fps: REDRAW_FPS,
+      // Keep the terminal's own wrapping setting (false would switch autowrap off until
+      // stop(), and a crash before it would leave the user's terminal that way); the line
+      // is already fitted, and cli-progress cuts it at the terminal's width as well.
+      linewrap: true,
+      hideCursor: false,
+      stream: this.stream as NodeJS.WritableStream,
+    });
+    bar.start(total, done, { label, ...sizes });
+    return bar;
   }
 }
 

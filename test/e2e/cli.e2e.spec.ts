@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CGO, captured, groundTruth, LIBCRASHY, storeCase } from '../support/fixtures';
 import { startService, TestService } from '../support/service';
+import { screen } from '../support/terminal';
 
 /** The CLI as a CI job and an on-call engineer use it, against the running service (dist/ is built by `pretest`). */
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -149,10 +150,12 @@ describe('progress output in an 80-column pane', () => {
           (err, stdout) => (err ? reject(err) : resolve(stdout)),
         ),
       );
-      const lines = out.replace(/\r\n/g, '\n').trimEnd().split('\n');
-      expect(lines).toHaveLength(1); // one file: one line, however many redraws
-      for (const frame of lines[0].split('\r').filter((f) => f)) expect(frame.replace(/\x1b\[K/g, '').length).toBeLessThanOrEqual(79);
-      expect(lines[0]).toMatch(/that-would-wrap\.so \[#+\] 100% 18\.7 KiB\/18\.7 KiB/);
+      // What the pane shows: cli-progress's redraws and the pty's \r\n replayed on an emulated screen.
+      const { lines, frames, widest } = screen(out);
+      expect(lines.filter((l) => l !== '')).toHaveLength(1); // one file: one line, however many redraws
+      expect(frames.length).toBeGreaterThanOrEqual(1);
+      expect(widest).toBeLessThanOrEqual(79);
+      expect(lines[0]).toMatch(/that-would-wrap\.so \[#+\] 100% 18\.7 KiB\/18\.7 KiB$/);
     } finally {
       rmSync(long, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 import { humanSize, oneLine, ProgressBar, ProgressStream } from '../../../src/cli/progress';
+import { screen } from '../../support/terminal';
 
-/** What a terminal shows: the text after the last \r of each line (and \x1b[K, clear to end of line, removed). */
+/** A stream that records what was written. */
 function sink(isTTY: boolean, columns?: number) {
   const writes: string[] = [];
   const stream: ProgressStream = { isTTY, columns, write: (s: string) => writes.push(s) };
@@ -13,37 +14,68 @@ describe('the upload progress bar', () => {
     const label = '/home/someone/work/a/very/long/path/to/the/build/output/directory/libsomething-with-a-long-name.so.debug';
     const bar = new ProgressBar(label, t.stream);
     const total = 1_234_567_890;
-    for (let sent = 0; sent <= total; sent += 1 << 20) bar.update(sent, total);
+    let updates = 0;
+    for (let sent = 0; sent <= total; sent += 1 << 20, updates++) bar.update(sent, total);
     bar.update(total, total);
     bar.done();
-    const out = t.all();
-    expect(out.split('\n')).toHaveLength(2); // one line, ended once by done()
-    const frames = out.replace(/\n$/, '').split('\r').filter((f) => f !== '');
-    for (const f of frames) expect(f.replace(/\x1b\[K/g, '').length).toBeLessThanOrEqual(79);
+    const { lines, frames, widest } = screen(t.all());
+    expect(lines).toHaveLength(2); // one line, ended once by done()
+    expect(lines[1]).toBe('');
+    expect(widest).toBeLessThanOrEqual(79);
+    for (const f of frames) expect(f.length).toBeLessThanOrEqual(79);
     // 1178 updates in a few milliseconds: drawn at most every 100 ms, and the final state.
+    expect(updates).toBeGreaterThan(1000);
     expect(frames.length).toBeLessThan(10);
-    expect(frames.at(-1)).toMatch(/…[^ ]*long-name\.so\.debug \[#{10}\] 100% 1\.1 GiB\/1\.1 GiB\x1b\[K$/);
+    expect(t.writes.length).toBeLessThan(40);
+    expect(frames[0]).toMatch(/…[^ ]*long-name\.so\.debug \[\.{10}\]   0% 0 B\/1\.1 GiB$/);
+    expect(lines[0]).toMatch(/^…[^ ]*long-name\.so\.debug \[#{10}\] 100% 1\.1 GiB\/1\.1 GiB$/);
   });
 
-  it('redraws when 100 ms have passed and what it shows changed', async () => {
+  it('redraws at most every 100 ms, the latest state; done() draws the last one', async () => {
     const t = sink(true, 80);
     const bar = new ProgressBar('lib.so', t.stream);
-    bar.update(10, 100);
-    bar.update(20, 100); // too soon: not drawn
-    expect(t.writes).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 120));
-    bar.update(30, 100);
-    expect(t.writes).toHaveLength(2);
-    expect(t.writes[1]).toMatch(/ 30% 30 B\/100 B/);
+    try {
+      bar.update(10, 100);
+      bar.update(20, 100); // too soon: not drawn
+      expect(screen(t.all()).frames).toEqual([expect.stringMatching(/^lib\.so \[#{3}\.{27}\]  10% 10 B\/100 B$/)]);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(screen(t.all()).frames.at(-1)).toMatch(/ 20% 20 B\/100 B$/);
+      bar.update(30, 100);
+    } finally {
+      bar.done();
+    }
+    const { lines, frames } = screen(t.all());
+    expect(frames.at(-1)).toMatch(/ 30% 30 B\/100 B$/);
+    expect(lines).toEqual([frames.at(-1), '']);
+  });
+
+  it('an upload spread over time is redrawn about every 100 ms, not per update', async () => {
+    const t = sink(true, 80);
+    const bar = new ProgressBar('lib.so', t.stream);
+    const started = Date.now();
+    try {
+      for (let sent = 0; sent <= 60; sent++) {
+        bar.update(sent, 60);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      bar.done();
+    }
+    const elapsed = Date.now() - started;
+    const { frames, lines } = screen(t.all());
+    expect(frames.length).toBeGreaterThanOrEqual(3); // it does redraw while the upload runs
+    expect(frames.length).toBeLessThanOrEqual(Math.floor(elapsed / 100) + 2); // the first, one per 100 ms, the last
+    expect(lines[0]).toMatch(/ 100% 60 B\/60 B$/);
   });
 
   it('a narrow terminal drops the bar before the file name, and never wraps', () => {
     const t = sink(true, 30);
     const bar = new ProgressBar('build/libcrashy.so', t.stream);
     bar.update(500, 1000);
-    const line = t.all().replace(/^\r/, '').replace(/\x1b\[K$/, '');
-    expect(line.length).toBeLessThanOrEqual(29);
-    expect(line).toBe('…bcrashy.so  50% 500 B/1000 B'); // the end of the name kept, the bar dropped
+    bar.done();
+    const { lines, widest } = screen(t.all());
+    expect(widest).toBeLessThanOrEqual(29);
+    expect(lines[0]).toBe('…crashy.so  50% 500 B/1000 B'); // the end of the name kept, the bar dropped
   });
 
   it('the columns come from COLUMNS when the stream does not know them', () => {
@@ -51,12 +83,22 @@ describe('the upload progress bar', () => {
     process.env.COLUMNS = '40';
     try {
       const t = sink(true);
-      new ProgressBar('x'.repeat(100), t.stream).update(1, 2);
-      expect(t.all().replace(/^\r/, '').replace(/\x1b\[K$/, '').length).toBeLessThanOrEqual(39);
+      const bar = new ProgressBar('x'.repeat(100), t.stream);
+      bar.update(1, 2);
+      bar.done();
+      const { lines, widest } = screen(t.all());
+      expect(widest).toBeLessThanOrEqual(39);
+      expect(lines[0]).toMatch(/^…x+ \[#{5}\.{5}\]  50% 1 B\/2 B$/);
     } finally {
       if (before === undefined) delete process.env.COLUMNS;
       else process.env.COLUMNS = before;
     }
+  });
+
+  it('done() without an update (the upload failed first) writes nothing', () => {
+    const t = sink(true, 80);
+    new ProgressBar('lib.so', t.stream).done();
+    expect(t.writes).toEqual([]);
   });
 
   it('on a pipe: one line per small file, one per 10% for a large one', () => {
