@@ -84,7 +84,8 @@ describe('core_dump on the S3 store, API and worker on different machines', () =
     // Stored in the bucket, attached to its job; nothing kept on either machine's disk.
     const ids = await cores.ids();
     expect(ids).toHaveLength(1);
-    expect(await cores.jobOf(ids[0])).toMatch(/^\d+$/);
+    const jobId = await cores.jobOf(ids[0]);
+    expect((await api.app.get<Queue>(getQueueToken(SYMBOLICATE_QUEUE)).getJob(jobId!))?.data.core?.id).toBe(ids[0]);
     for (const dir of [api.config.storageRoot, worker.config.storageRoot, api.config.cacheDir, worker.config.cacheDir]) expect(localCores(dir)).toEqual([]);
     // Read by range: the worker fetched a part of the 78 MB core, not all of it.
     const size = readFileSync(corePath('go-exe-kernel')).length;
