@@ -40,6 +40,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   // docker compose: `service-1  | `.
   { name: 'docker compose', re: /^[A-Za-z0-9][\w.-]*\s+\| / },
   { name: 'stderr:/stdout:', re: /^(?:stderr|stdout|STDERR|STDOUT): ?/ },
+  // Build tools that run the program: Maven `[INFO] `, Ant's task name `    [java] `, Gradle's `[ERROR] `.
+  { name: 'build tool', re: /^\s*\[(?:INFO|WARNING|WARN|ERROR|DEBUG|java|junit|exec)\](?: |$)/ },
 ];
 
 /** All of them in one test: most lines carry none, and pay one regex, not eighteen. */

@@ -25,8 +25,11 @@ const FRAME = /^(?:#?\d{1,3}:?\s+)?([^\s()[\]][^()[\]]*?)\(([^()\s]*)\)\s?\[(0x[
 const PATH_FRAME = /^(?:#?\d{1,3}:?\s+)?(\/[^\s()[\]]*|\.{1,2}\/[^\s()[\]]*)\s?\[(0x[0-9a-f]+)\]$/i;
 const BARE_FRAME = /^(?:#?\d{1,3}:?\s+)?\[(0x[0-9a-f]+)\]$/i;
 const SYMBOL = /^(.*?)([+-])(0x[0-9a-f]+)$/i;
-/** glibc's malloc_printerr before 2.26: `*** Error in `./prog': free(): invalid pointer: 0x.. ***`, older `*** glibc detected *** ./prog: ...`. */
-const GLIBC_ERROR = /^\*\*\* (?:Error in `[^']*'|glibc detected \*\*\* \S+?):? (.*?)(?: \*\*\*)?$/;
+/**
+ * glibc's malloc_printerr before 2.26: `*** Error in `./prog': free(): invalid pointer: 0x.. ***`,
+ * older `*** glibc detected *** ./prog: ...`; Markdown often shows it as `**\* glibc detected **\*`.
+ */
+const GLIBC_ERROR = /^\*\*\\?\* (?:Error in `[^']*'|glibc detected \*\*\\?\* \S+?):? (.*?)(?: \*\*\*)?$/;
 
 export function parseGlibcBacktrace(lines: TextLine[], field = 'traceback'): CrashReport {
   const report = emptyReport();
@@ -97,7 +100,7 @@ export const glibcBacktraceReader: FormatReader = {
   description: 'glibc backtrace_symbols output',
   expected: 'glibc backtrace_symbols lines ("./prog(main+0x1f)[0x400abc]", "libfoo.so(+0x1230) [0x7f..]")',
   shapes: [
-    { name: '`*** Error in `prog`: ...`', re: /^\*\*\* (?:Error in `[^']*'|glibc detected \*\*\*)/, role: 'head', glues: true },
+    { name: '`*** Error in `prog`: ...`', re: /^\*\*\\?\* (?:Error in `[^']*'|glibc detected \*\*\\?\*)/, role: 'head', glues: true },
     { name: '`======= Backtrace: =========`', re: /^=+ Backtrace: =+$/, role: 'head' },
     { name: '`======= Memory map: ========`', re: /^=+ Memory map: =+$/, role: 'head' },
     { name: 'frame `prog(sym+0x1f)[0x..]`', re: FRAME, role: 'strong' },

@@ -19,7 +19,8 @@ import { GO_FRAME_SHAPES } from './go-traceback.parser';
  */
 
 const WARNING = /^WARNING: DATA RACE$/;
-const ACCESS = /^((?:Previous )?(?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite)) at (0x[0-9a-f]+) by (?:goroutine (\d+)|(main) goroutine):$/;
+/** `Read at 0x.. by goroutine 7:`; Go 1.1 printed no address (`Read by goroutine 13:`). */
+const ACCESS = /^((?:Previous )?(?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite))(?: at (0x[0-9a-f]+))? by (?:goroutine (\d+)|(main) goroutine):$/;
 const CREATED = /^Goroutine (\d+) \(([^)]*)\) created at:$/;
 const FUNC = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
 const FILE = /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?$/i;
@@ -45,7 +46,6 @@ export function parseGoRace(lines: TextLine[], field = 'traceback'): CrashReport
       const access = ACCESS.test(text);
       const name = text.replace(/:$/, '');
       current = { name, state: access ? 'racing' : m[2], crashed: threads.length === 0, format: 'go-race', inputLine: line.no, frames: [] };
-      if (access && m[3]) current.tid = undefined;
       threads.push(current);
       pending = undefined;
       continue;

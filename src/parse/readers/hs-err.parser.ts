@@ -22,6 +22,14 @@ const INSTRUCTIONS = /^Instructions: \(pc=(0x[0-9a-f]+)\)$/i;
 const HEX_DUMP = /^(0x[0-9a-f]+):\s+((?:[0-9a-f]{2}\s*)+)$/i;
 const REGISTER_PAIR = /\b([A-Z][A-Z0-9]*)\s*=\s*(0x[0-9a-f]+)/gi;
 
+/**
+ * Windows' `Dynamic libraries:` lines: `0x00007ff6a4700000 - 0x00007ff6a470d000 \tC:\\..\\javaw.exe`
+ * (a module's image range, no permissions or offset: perms are `????`, unknown).
+ */
+export const WINDOWS_LIBRARY = /^(0x[0-9a-f]{8,16}) - (0x[0-9a-f]{8,16})\s+(\S.*?)\s*$/i;
+/** Header lines Markdown stripped of their `#` (a `#` at a line start is a heading there). */
+const HASHLESS_HEADER = /^(?:A fatal error has been detected by the Java Runtime Environment|[A-Z_]+ \(0x[0-9a-f]+\) at pc=0x|JRE version:|Java VM:|Problematic frame:$)/i;
+
 type Section = 'none' | 'registers' | 'native' | 'java' | 'libraries' | 'instructions';
 
 export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport {
@@ -32,8 +40,9 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
   let problematicNext = false;
 
   for (const line of lines) {
-    const text = line.text.trim();
+    let text = line.text.trim();
     let m: RegExpExecArray | null;
+    if (!text.startsWith('#') && text !== '' && (HASHLESS_HEADER.test(text) || (problematicNext && FRAME.test(text)))) text = `# ${text}`;
     if (text.startsWith('#')) {
       const body = text.replace(/^#\s*/, '');
       if (problematicNext) {
@@ -121,6 +130,13 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
       list.push(f);
       continue;
     }
+    if ((m = WINDOWS_LIBRARY.exec(text))) {
+      // Anywhere: a Dynamic libraries section pasted without its heading is still one.
+      const start = hexAt(m[1], line.no, field);
+      const end = hexAt(m[2], line.no, field);
+      if (end > start) report.mappings.push({ start, end, perms: '????', offset: 0n, dev: '', inode: 0, path: m[3], deleted: false, inputLine: line.no });
+      continue;
+    }
     if (section === 'libraries') {
       const mapping = parseMapsLine(line);
       if (mapping) report.mappings.push(mapping);
@@ -141,6 +157,12 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
   // A header-only paste (what the JVM prints on stdout) still names the problematic frame.
   if (thread.frames.length === 0 && info.problematicFrame) thread.frames.push({ ...info.problematicFrame, pc: info.problematicFrame.pc ?? info.pc });
   if (thread.frames.length === 0 && info.javaFrames.length > 0) thread.frames.push(...info.javaFrames);
+  // Only its module table (`Dynamic libraries:` alone): a report without threads.
+  if (info.signal === undefined && thread.frames.length === 0 && report.mappings.length > 0) {
+    report.threads = [];
+    report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return report;
+  }
   if (info.signal === undefined && thread.frames.length === 0) {
     const first = lines.find((l) => l.text.trim() !== '');
     throw new ParseError(
@@ -198,9 +220,9 @@ export const hsErrReader: FormatReader = {
   description: 'JVM hs_err log',
   expected: 'a JVM hs_err log ("#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:", or its "Native frames:" lines "C  [libfoo.so+0x1139]")',
   shapes: [
-    { name: 'banner', re: /^#\s+(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime)|There is insufficient memory for the Java Runtime Environment)/, role: 'head', glues: true },
+    { name: 'banner', re: /^(?:#\s+)?(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime)|There is insufficient memory for the Java Runtime Environment)/, role: 'head', glues: true },
     { name: '`# Problematic frame:`', re: /^#\s+Problematic frame:/, role: 'head' },
-    { name: 'signal header', re: /^#\s+[A-Z_]+ \(0x[0-9a-f]+\) at pc=0x[0-9a-f]+/i, role: 'head' },
+    { name: 'signal header', re: /^(?:#\s+)?[A-Z_]+ \(0x[0-9a-f]+\) at pc=0x[0-9a-f]+/i, role: 'head' },
     { name: 'section banner', re: /^-{10,}\s+(?:T H R E A D|P R O C E S S|S Y S T E M)\s+-{10,}$/, role: 'head' },
     { name: 'frames heading', re: /^(?:Native|Java) frames: \(J=compiled Java code/, role: 'head' },
     { name: 'stack bounds', re: /^Stack: \[0x[0-9a-f]+,\s*0x[0-9a-f]+\]/i, role: 'head' },
@@ -217,6 +239,7 @@ export const hsErrReader: FormatReader = {
     { name: '`Registers:`', re: /^Registers:$/, role: 'weak' },
     { name: '`#` header line', re: /^#(?:\s|$)/, role: 'weak' },
     { name: 'maps line (Dynamic libraries)', re: MAPS_LINE, role: 'weak' },
+    { name: 'Windows library `0x.. - 0x.. path`', re: WINDOWS_LIBRARY, role: 'strong' },
   ],
   read: (lines, field) => parseHsErr(lines, field),
 };

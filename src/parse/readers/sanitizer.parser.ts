@@ -29,6 +29,7 @@ const TSAN_FRAME = /^#(\d+) (?!0x)(\S.*?) \(([^()\s]+)\+(0x[0-9a-f]+)\)(?: \(Bui
 const MODULE_TAIL = /\s*\(([^()\s]+?)\+(0x[0-9a-f]+)\)(?: \(BuildId: ([0-9a-f]+)\))?$/i;
 const BUILD_TAIL = /\s*\(BuildId: ([0-9a-f]+)\)$/i;
 const FILE_TAIL = /\s+((?:[A-Za-z]:)?[^\s:]+):(\d+)(?::(\d+))?$/;
+const ARCH_SUFFIX = /:(?:x86_64h?|arm64e?|i386|armv7[sk]?|aarch64)$/;
 /** A deadly signal: `SEGV on unknown address 0x000 (pc 0x.. bp .. sp .. T0)`. */
 const DEADLY = /^(SEGV|BUS|FPE|ILL|ABRT|stack-overflow) on (?:unknown )?address (0x[0-9a-f]+)/i;
 
@@ -105,7 +106,7 @@ function parseFrame(text: string, line: TextLine, field: string): { no: number; 
   } else if ((m = TSAN_FRAME.exec(text))) {
     no = Number(m[1]);
     rest = m[2];
-    frame.module = m[3];
+    frame.module = m[3].replace(ARCH_SUFFIX, '');
     frame.moduleOffset = hexAt(m[4], line.no, field);
     frame.moduleOffsetBase = 'elf-vaddr';
     if (m[5]) frame.buildId = m[5].toLowerCase();
@@ -113,7 +114,8 @@ function parseFrame(text: string, line: TextLine, field: string): { no: number; 
 
   const mod = MODULE_TAIL.exec(rest);
   if (mod) {
-    frame.module = mod[1];
+    // macOS prints the slice's architecture after the module (`libdyld.dylib:x86_64+0x1144`).
+    frame.module = mod[1].replace(ARCH_SUFFIX, '');
     frame.moduleOffset = hexAt(mod[2], line.no, field);
     frame.moduleOffsetBase = 'elf-vaddr'; // pc - dlpi_addr (sanitizer_common's module list)
     if (mod[3]) frame.buildId = mod[3].toLowerCase();
@@ -127,8 +129,11 @@ function parseFrame(text: string, line: TextLine, field: string): { no: number; 
   }
   const file = FILE_TAIL.exec(` ${rest}`);
   if (file) {
-    frame.file = file[1];
-    frame.line = Number(file[2]);
+    // TSan prints `<null>:3` for a frame without a file.
+    if (file[1] !== '<null>') {
+      frame.file = file[1];
+      frame.line = Number(file[2]);
+    }
     rest = ` ${rest}`.slice(0, file.index).trim();
   } else {
     // `func <null>` (TSan without a file) and `func+0x1f` (no debug info).
