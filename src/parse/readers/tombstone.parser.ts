@@ -19,7 +19,8 @@ const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?) <<<$/;
 const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?/;
 const FATAL_SIGNAL = /Fatal signal (\d+) \((\w+)\), code (-?\d+)(?: \(([^)]*)\))?, fault addr (\S+) in tid (\d+) \(([^)]*)\)/;
 const ABORT = /^Abort message: '(.*)'$/;
-const FRAME = /^#(\d+)\s+pc\s+([0-9a-f]+)\s+(.*)$/i;
+/** `#01 pc 000..`; ART's abort and SIGQUIT dumps print the same frames after `native: `. */
+const FRAME = /^(?:native: )?#(\d+)\s+pc\s+([0-9a-f]+)\s+(.*)$/i;
 const REGISTER_LINE = /^(?:[a-z0-9]{1,6}\s+[0-9a-f]{8,16}\s*)+$/i;
 const REGISTER_PAIR = /([a-z0-9]{1,6})\s+([0-9a-f]{8,16})/gi;
 const MEMORY_MAP_LINE =
@@ -97,7 +98,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   const adjusted = v !== undefined ? v >= 11 : threads.some((t) => t.frames.some((f) => f.buildId));
   for (const t of threads) {
     t.frames.forEach((f, i) => {
-      const no = Number(/^#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
+      const no = Number(/^(?:native: )?#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
       f.addressKind = no === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
     });
   }
@@ -170,6 +171,9 @@ export const tombstoneReader: FormatReader = {
     { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
     { name: 'register line', re: REGISTER_LINE, role: 'weak' },
     { name: 'thread separator', re: /^--- --- ---/, role: 'weak' },
+    // ART's thread dumps (abort, SIGQUIT) around the same `native: #00 pc` frames.
+    { name: 'ART thread line `| sysTid=..`', re: /^\| (?:group|sCount|sysTid|state|stack|held mutexes)=/, role: 'weak' },
+    { name: 'ART thread header `"main" prio=5 tid=1 ..`', re: /^"[^"]*" (?:daemon )?prio=\d+ tid=\d+ \w+/, role: 'weak' },
   ],
   read: (lines, field) => parseTombstone(lines, field),
 };
