@@ -139,7 +139,7 @@ function parseFrame(text: string, line: TextLine, field: string): { no: number; 
     // `func <null>` (TSan without a file) and `func+0x1f` (no debug info).
     rest = rest.replace(/\s+<null>$/, '');
   }
-  const off = /^(\S+)\+(0x[0-9a-f]+)$/i.exec(rest);
+  const off = /^(.*\S)\+(0x[0-9a-f]+)$/i.exec(rest);
   if (off) {
     rest = off[1];
     frame.entryOffset = hexAt(off[2], line.no, field);

@@ -99,7 +99,8 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   for (const t of threads) {
     t.frames.forEach((f, i) => {
       const no = Number(/^(?:native: )?#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
-      f.addressKind = no === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
+      // Only the thread's first frame can be #00 the fault (xCrash numbers every frame #00).
+      f.addressKind = no === 0 && i === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
     });
   }
   if (threads.every((t) => t.frames.length === 0) && !report.signal) {
