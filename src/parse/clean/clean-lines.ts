@@ -49,8 +49,15 @@ export function cleanLines(input: TextLine[], shapes: ShapeOracle): CleanedLines
   lines = unescapeLines(lines, log, 'markup');
   const stripped = stripLogPrefixes(lines, log);
   lines = unescapeLines(stripped.lines, log, 'syslog');
+  let prefixed = stripped.prefixed;
+  if (lines !== stripped.lines) {
+    // A tab-separated prefix under syslog's (logcat via rsyslog) shows once #011 is a tab again.
+    const inner = stripLogPrefixes(lines, log);
+    lines = inner.lines;
+    prefixed = prefixed.map((p, i) => p || inner.prefixed[i]);
+  }
   lines = splitGluedHeads(lines, shapes, log);
-  lines = rejoinWrapped(lines, stripped.prefixed, shapes, log);
+  lines = rejoinWrapped(lines, prefixed, shapes, log);
   return { lines, changes: log.sentences() };
 }
 

@@ -30,6 +30,9 @@ export const WINDOWS_LIBRARY = /^(0x[0-9a-f]{8,16}) - (0x[0-9a-f]{8,16})\s+(\S.*
 /** Header lines Markdown stripped of their `#` (a `#` at a line start is a heading there). */
 const HASHLESS_HEADER = /^(?:A fatal error has been detected by the Java Runtime Environment|[A-Z_]+ \(0x[0-9a-f]+\) at pc=0x|JRE version:|Java VM:|Problematic frame:$)/i;
 
+/** Frame lines only hs_err prints (its reader's strong shapes), for an excerpt without its headings. */
+const HEADLESS_FRAME = /^(?:[CjJVvA]\s+\[[^\]]*\+0x[0-9a-f]+\]|C\s+0x[0-9a-f]+$|j\s+\S+\(.*\)\S*\+\d+|J\s+\d+\s+(?:[Cc][12]\s+|JVMCI\s+)?\S+\(.*\(\d+ bytes\)|v\s+~\S+)/i;
+
 type Section = 'none' | 'registers' | 'native' | 'java' | 'libraries' | 'instructions';
 
 export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport {
@@ -121,6 +124,8 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
       for (const r of text.matchAll(REGISTER_PAIR)) report.registers[r[1].toLowerCase()] = hexAt(r[2], line.no, field);
       continue;
     }
+    // Frame lines pasted without their `Native frames:` heading (an excerpt) are native frames.
+    if (section === 'none' && HEADLESS_FRAME.test(text)) section = 'native';
     if (section === 'native' || section === 'java') {
       const f = parseFrame(text, line, field);
       if (!f) continue; // `...<more frames>...` and notes between frames
