@@ -154,7 +154,8 @@ export const sanitizerReader: FormatReader = {
   expected: 'a sanitizer report ("==1==ERROR: AddressSanitizer: ..." with frames "#0 0x4e1b4b in main file.c:5:10")',
   shapes: [
     { name: '`==PID==ERROR: AddressSanitizer: ..`', re: /^(?:==\d+==\s*)?(?:ERROR|WARNING): \w+Sanitizer\b/, role: 'head', glues: true },
-    { name: 'UBSan `file.c:3:5: runtime error: ..`', re: /^\S+:\d+:(?:\d+:)? runtime error: /, role: 'head', glues: true },
+    // Not `glues`: unanchored, `\S+:` would rescan a long unbroken line from every position.
+    { name: 'UBSan `file.c:3:5: runtime error: ..`', re: /^\S+:\d+:(?:\d+:)? runtime error: /, role: 'head' },
     { name: '`SUMMARY: ..Sanitizer:`', re: /^SUMMARY: \w+Sanitizer: /, role: 'strong' },
     { name: 'frame `#0 0x.. in f (module+0x..)`', re: /^#\d+ 0x[0-9a-f]+ .*\([^()\s]+\+0x[0-9a-f]+\)(?: \(BuildId: [0-9a-f]+\))?$/i, role: 'strong' },
     { name: 'frame `#0 0x.. in f file.c:5:10`', re: /^#\d+ 0x[0-9a-f]+ in \S.*:\d+(?::\d+)?(?: \(BuildId: [0-9a-f]+\))?$/i, role: 'strong' },
