@@ -49,6 +49,8 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
         report.mappings.push(mapping);
         continue;
       }
+      // `--->Fault address falls at 00000007 before any mapped regions`: a note inside the map.
+      if (text.startsWith('--->')) continue;
       inMemoryMap = false;
     }
     if ((m = FINGERPRINT.exec(text))) {
@@ -103,6 +105,11 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       f.addressKind = no === 0 && i === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
     });
   }
+  // Only its memory map (a tombstone cut to it): a module table without threads.
+  if (threads.length === 0 && !report.signal && report.mappings.length > 0) {
+    report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return report;
+  }
   if (threads.every((t) => t.frames.length === 0) && !report.signal) {
     const first = lines.find((l) => l.text.trim() !== '');
     throw new ParseError(
@@ -148,7 +155,7 @@ function memoryMapLine(text: string, line: TextLine): Mapping | undefined {
   const m = MEMORY_MAP_LINE.exec(text);
   if (!m) return undefined;
   let name = m[6] ?? '';
-  name = name.replace(/\s*\((?:BuildId: [0-9a-f]+|load bias 0x[0-9a-f]+)\)/gi, '').trim();
+  name = name.replace(/\s*\((?:BuildId: [0-9a-f]+|load (?:bias|base) 0x[0-9a-f]+)\)/gi, '').trim();
   const start = BigInt(`0x${m[1].replace(/'/g, '')}`);
   // Tombstones print the inclusive last byte; maps uses the exclusive end.
   const end = BigInt(`0x${m[2].replace(/'/g, '')}`) + 1n;
