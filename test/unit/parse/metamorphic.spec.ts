@@ -107,3 +107,14 @@ describe('cut to one stack', () => {
     }
   });
 });
+
+it('a Go trace pasted from a "created by" line on reads the goroutines after it', () => {
+  const text = readFileSync(join(ROOT, 'excerpts/goloader116-starts-at-frame-created-by.txt'), 'utf8');
+  const all = lines(text);
+  const from = all.findIndex((l) => l.startsWith('created by '));
+  const { report } = parseInput({ paste: `${all.slice(from).join('\n')}\n` });
+  const whole = parseInput({ paste: text }).report;
+  expect(report.goroutines.map((g) => [g.name, g.frames.map((f) => sig(f))])).toEqual(
+    whole.goroutines.filter((g) => g.name === 'goroutine 19').map((g) => [g.name, g.frames.map((f) => sig(f))]),
+  );
+});
