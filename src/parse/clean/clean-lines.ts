@@ -22,6 +22,8 @@ export interface CleanedLines {
 /** What cleaning needs to know of the readers (detect-sections.ts provides it). */
 export interface ShapeOracle {
   recognizes(text: string): boolean;
+  /** Is it a line that only a crash prints (a head or a frame line), not one any text might hold? */
+  opens(text: string): boolean;
   /** Where in a line another text's head starts (a crash glued to prose), or -1. */
   headAt(text: string): number;
 }

@@ -12,7 +12,8 @@ export function splitGluedHeads(lines: TextLine[], shapes: ShapeOracle, log: Cha
   let paragraphStart = true;
   for (const line of lines) {
     const blank = line.text.trim() === '';
-    if (paragraphStart && !blank && !shapes.recognizes(line.text)) {
+    // Weak shapes do not count: `` ` ==1==ERROR: ..(pc .. T5)`` looks like a Go call line.
+    if (paragraphStart && !blank && !shapes.opens(line.text)) {
       const at = shapes.headAt(line.text);
       if (at > 0) {
         log.note('split a crash head off the prose it was glued to', line.no);

@@ -73,6 +73,8 @@ export function parseSanitizer(lines: TextLine[], field = 'traceback'): CrashRep
     } else if (SUMMARY.test(text)) {
       report.headline ??= { text, inputLine: line.no };
       continue;
+    } else if (/^==\d+==/.test(text)) {
+      continue; // `==32==Hint: ..`, `==32==The signal is caused by ..`: notes, the stack stays the headline's
     }
     caption = line;
   }
