@@ -96,13 +96,17 @@ describe('cut to one stack', () => {
     for (const t of [...report.goroutines, ...(report.threads ?? [])]) {
       // hs_err's header names the problematic frame in a `#` line: a header, not a stack to cut.
       if (t.frames.length === 0 || t.frames.every((f) => cleaned.get(f.inputLine)?.startsWith('#'))) continue;
-      const first = Math.min(...t.frames.map((f) => f.inputLine));
-      // A Go frame's file line follows its function line.
-      const last = Math.max(...t.frames.map((f) => f.inputLine + (f.file !== undefined && f.kind === 'go' ? 1 : 0)));
+      // A Go call line without its file line (`runtime.throw(...)` cut short) is no frame out of context.
+      const lead = t.frames.findIndex((f) => !(f.kind === 'go' && f.file === undefined && f.pc === undefined));
+      const frames = t.frames.slice(Math.max(lead, 0));
+      if (frames.length === 0) continue;
+      // Inlined calls are printed above the frame that owns them; a Go frame's file line follows its function line.
+      const first = Math.min(...frames.flatMap((f) => [f.inputLine, ...(f.inlined ?? []).map((c) => c.inputLine)]));
+      const last = Math.max(...frames.map((f) => f.inputLine + (f.file !== undefined && f.kind === 'go' ? 1 : 0)));
       if (last === first) continue; // one line alone is not a section
       const cut = `${all.slice(first - 1, last).join('\n')}\n`;
       const got = read(cut, all.slice(first - 1, last));
-      const want = t.frames.map((f) => sig(f, all));
+      const want = frames.map((f) => sig(f, all));
       expect([t.name, got instanceof Error ? got.message : got.frames]).toEqual([t.name, want]);
     }
   });
