@@ -218,10 +218,11 @@ export class SymbolicateController {
         received_at,
       };
     }
-    if (!dto.traceback?.trim() && !dto.crash_dump?.trim()) {
+    // maps alone is a request too: the answer is its module table (which stored builds fit).
+    if (!dto.traceback?.trim() && !dto.crash_dump?.trim() && !dto.maps?.trim()) {
       throw new SymbridgeError(
         'INPUT_EMPTY',
-        'traceback is missing or empty: send the Go traceback text (the stderr of the crash), or crash_dump (an hs_err log or tombstone)',
+        'traceback is missing or empty: send the Go traceback text (the stderr of the crash), or crash_dump (an hs_err log or tombstone), or maps alone for its module table',
         { field: 'traceback' },
       );
     }

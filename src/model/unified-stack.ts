@@ -106,6 +106,8 @@ export interface ModuleReport {
   debug_file?: string;
   /** How the stored file was chosen: a build-id, the only fitting build, or the evidence that decided. */
   identified_by?: string;
+  /** The address ranges the text maps it at (a module table without PCs: a maps snapshot alone). */
+  ranges?: string[];
 }
 
 export interface Diagnostic {

@@ -80,6 +80,12 @@ export class SectionDetector {
     return m ? m.index + m[1].length : -1;
   }
 
+  /** A head or strong line of any reader (cleaning: a crash line is never split as prose). */
+  opens(text: string): boolean {
+    const t = text.trim();
+    return (this.anyHead?.test(t) ?? false) || (this.anyStrong?.test(t) ?? false);
+  }
+
   /** Does any reader know this line (cleaning uses it to tell a wrapped line from a whole one)? */
   recognizes(text: string): boolean {
     return this.anyShape?.test(text.trim()) ?? false;

@@ -129,7 +129,7 @@ function merge(into: CrashReport, part: CrashReport): void {
 function noCrash(lines: TextLine[], field: string): ParseError {
   const first = lines.find((l) => l.text.trim() !== '');
   return new ParseError(
-    `${field} holds no crash this service can read: expected ${READERS.map((r) => r.expected).join(', or ')}` +
+    `${field} holds no crash this service can read: expected ${[...new Set(READERS.map((r) => r.expected))].join(', or ')}` +
       (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : '; the text is empty'),
     { line: first?.no ?? 1, field },
   );

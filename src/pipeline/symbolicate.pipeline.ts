@@ -6,6 +6,7 @@ import { mergeJvmThreads } from '../merge/jni.merger';
 import { mergeTombstoneThreads } from '../merge/tombstone.merger';
 import { findMapping } from '../normalize/find-mapping';
 import { ModuleHint, ModuleIdentifier } from '../normalize/module-identity';
+import { moduleTable, setAsideNonElf } from './module-table';
 import { resolveFrames } from './resolve-frames';
 import { CrashInput, parseInput } from '../parse/parse-input';
 import { renderJson } from '../render/json.renderer';
@@ -60,7 +61,8 @@ export class SymbolicatePipeline {
     const crashed = crashedGoroutine(report, native);
     // hs_err and tombstone threads: their native frames (and VM frames in a library) too,
     // module-relative ones placed by their module, absolute ones through the input's maps.
-    const threadFrames = (report.threads ?? []).flatMap((t) => t.frames.filter(placeable));
+    // Mach-O and PE modules (hs_err on macOS/Windows, sanitizers on macOS) are said once each and kept as printed.
+    const threadFrames = setAsideNonElf((report.threads ?? []).flatMap((t) => t.frames.filter(placeable)), diagnostics);
     const nativeFrames = [
       ...(faultFrame ? [faultFrame] : []),
       ...report.goroutines.flatMap((g) => g.frames.filter((f) => f.kind === 'native')),
@@ -74,7 +76,14 @@ export class SymbolicatePipeline {
         input_line: report.fault.inputLine,
       });
     }
-    if (!report.fault && nativeFrames.length === 0) {
+    const threadCount = report.goroutines.length + (report.threads?.length ?? 0);
+    if (threadCount === 0 && report.mappings.length > 0) {
+      diagnostics.push({
+        level: 'info',
+        code: 'no-pcs',
+        message: `the text holds ${report.mappings.length} mapping(s) but no PCs (no frames, no fault PC): the modules list says which files were mapped where, and which uploaded builds fit them`,
+      });
+    } else if (!report.fault && nativeFrames.length === 0) {
       diagnostics.push({ level: 'info', code: 'no-native-pc', message: 'the traceback names no native PC (no PC=, signal pc= or rip)' });
     }
 
@@ -82,7 +91,9 @@ export class SymbolicatePipeline {
     // library) and checked against that build's .gopclntab; ones Go could not name are looked up.
     const goFrames = report.goroutines.flatMap((g) => g.frames.filter((f) => f.kind === 'go'));
     const identifier = new ModuleIdentifier(this.store);
-    const { resolved, modules } = await resolveFrames([...nativeFrames, ...goFrames], report.mappings, request.modules ?? [], identifier, this.resolver, diagnostics, progress, collectEvidence(report));
+    const { resolved, modules: resolvedModules } = await resolveFrames([...nativeFrames, ...goFrames], report.mappings, request.modules ?? [], identifier, this.resolver, diagnostics, progress, collectEvidence(report));
+
+    const modules = threadCount === 0 ? await moduleTable(report.mappings, request.modules ?? [], identifier) : resolvedModules;
 
     progress('merge', 0, 1);
     const goThreads = mergeGoStack(report, faultFrame, resolved, crashed);

@@ -29,10 +29,19 @@ describe('symbolicate refuses bad requests with a 4xx that says what and where',
     expect(r.body).toMatchObject({ code: 'INPUT_EMPTY' });
   });
 
-  it('empty JSON body and JSON without a traceback', async () => {
+  it('empty JSON body and JSON without any crash text', async () => {
     expect((await post('', 'application/json')).status).toBe(400);
-    const r = await post(JSON.stringify({ maps }), 'application/json');
+    const r = await post(JSON.stringify({ maps: ' \n', modules: [{ path: '/x.so', build_id: 'ab'.repeat(20) }] }), 'application/json');
     expect(r).toMatchObject({ status: 400, body: { code: 'INPUT_EMPTY', field: 'traceback' } });
+  });
+
+  it('JSON with maps alone: 200 with the module table and a no-pcs diagnostic', async () => {
+    const r = await post(JSON.stringify({ maps }), 'application/json');
+    expect(r.status).toBe(200);
+    const stack = r.body as unknown as UnifiedStack;
+    expect(stack.threads).toEqual([]);
+    expect(stack.modules.find((m) => m.path.endsWith('/crashy-exe'))?.ranges?.length).toBe(maps.split('\n').filter((l) => l.endsWith('/crashy-exe')).length);
+    expect(stack.diagnostics.map((d) => d.code)).toContain('no-pcs');
   });
 
   it('JSON that does not parse', async () => {

@@ -89,6 +89,8 @@ export class ModuleReportDto {
   @ApiPropertyOptional() debug_file?: string;
   @ApiPropertyOptional({ description: 'How the stored file was chosen: a build-id, the only build whose layout fits, or the evidence in the crash text that decided' })
   identified_by?: string;
+  @ApiPropertyOptional({ type: [String], description: 'Address ranges the text maps the file at ("0x..-0x.."), given when the text holds mappings but no PCs', example: ['0x7f3a1c000000-0x7f3a1c021000'] })
+  ranges?: string[];
 }
 
 export class DiagnosticDto {

@@ -22,6 +22,8 @@ export interface CleanedLines {
 /** What cleaning needs to know of the readers (detect-sections.ts provides it). */
 export interface ShapeOracle {
   recognizes(text: string): boolean;
+  /** Is it a line that only a crash prints (a head or a frame line), not one any text might hold? */
+  opens(text: string): boolean;
   /** Where in a line another text's head starts (a crash glued to prose), or -1. */
   headAt(text: string): number;
 }
@@ -50,10 +52,17 @@ export function cleanLines(input: TextLine[], shapes: ShapeOracle): CleanedLines
   lines = unescapeLines(lines, log, 'markup');
   const stripped = stripLogPrefixes(lines, log);
   lines = unescapeLines(stripped.lines, log, 'syslog');
+  let prefixed = stripped.prefixed;
+  if (lines !== stripped.lines) {
+    // A tab-separated prefix under syslog's (logcat via rsyslog) shows once #011 is a tab again.
+    const inner = stripLogPrefixes(lines, log);
+    lines = inner.lines;
+    prefixed = prefixed.map((p, i) => p || inner.prefixed[i]);
+  }
   // A log prefix outside the quoting (a quoted paste that went through a logger): unquote what it hid.
   lines = unbold(unquote(lines, log), log);
   lines = splitGluedHeads(lines, shapes, log);
-  lines = rejoinWrapped(lines, stripped.prefixed, shapes, log);
+  lines = rejoinWrapped(lines, prefixed, shapes, log);
   return { lines, changes: log.sentences() };
 }
 

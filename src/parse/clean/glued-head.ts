@@ -16,7 +16,8 @@ export function splitGluedHeads(lines: TextLine[], shapes: ShapeOracle, log: Cha
     const blank = line.text.trim() === '';
     const next = lines[i + 1]?.text ?? '';
     const edge = !paragraphStart && !blank && next.trim() !== '' && shapes.recognizes(next);
-    if ((paragraphStart || edge) && !blank && !shapes.recognizes(line.text)) {
+    // Only a head or frame line is left whole: weak shapes do not count (`` ` ==1==ERROR: ..(pc .. T5)`` looks like a Go call).
+    if ((paragraphStart || edge) && !blank && !shapes.opens(line.text)) {
       const at = shapes.headAt(line.text);
       if (at > 0) {
         log.note('split a crash head off the prose it was glued to', line.no);

@@ -42,10 +42,13 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   // Jenkins and friends: `[2023-01-02T03:04:05.678Z] `, `[12:34:56] `.
   { name: 'bracketed timestamp', re: /^\[(?:\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\] / },
   // Android's and glog's source location: `art/runtime/runtime.cc:366] `, `F0102 03:04:05.678901  1234 file.cc:42] `.
-  { name: 'source location (ART/glog)', re: /^(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ )?[\w/.+-]+\.(?:cc|cpp|cxx|c|h):\d+\]\s/ },
+  // Logcat's continuation indent may come before it (Android Studio aligns wrapped messages).
+  { name: 'source location (ART/glog)', re: /^\s*(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ )?[\w/.+-]+\.(?:cc|cpp|cxx|c|h):\d+\](?:\s|$)/ },
   // docker compose: `service-1  | `.
   { name: 'docker compose', re: /^[A-Za-z0-9][\w.-]*\s+\| / },
   { name: 'stderr:/stdout:', re: /^(?:stderr|stdout|STDERR|STDOUT): ?/ },
+  // Build tools that run the program: Maven `[INFO] `, Ant's task name `    [java] `, Gradle's `[ERROR] `.
+  { name: 'build tool', re: /^\s*\[(?:INFO|WARNING|WARN|ERROR|DEBUG|java|junit|exec)\](?: |$)/ },
 ];
 
 /** All of them in one test: most lines carry none, and pay one regex, not eighteen. */

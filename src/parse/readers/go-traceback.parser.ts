@@ -169,7 +169,9 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
         orphan = undefined;
       } else {
         m = registersSeen ? null : FUNC_LINE.exec(text);
-        orphan = m ? { kind: 'go', function: m[1], args: m[2], addressKind: 'return', inputLine: line.no } : undefined;
+        // gccgo prints a frame's function as a bare symbol (`runtime_mstart`).
+        const bare = !m && !registersSeen && BARE_SYMBOL.test(text);
+        orphan = m || bare ? { kind: 'go', function: m ? m[1] : text, args: m?.[2], addressKind: 'return', inputLine: line.no } : undefined;
         continue;
       }
     }
@@ -278,6 +280,8 @@ export const GO_FRAME_SHAPES: LineShape[] = [
   { name: 'elided frames', re: /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/, role: 'strong' },
   { name: 'function line `f(args)`', re: FUNC_LINE, role: 'weak' },
   { name: 'inlined file line `path.go:12`', re: /^\S+\.go:\d+$/, role: 'weak' },
+  // gccgo's file lines (no +0x), libgo's C runtime among them: `../../../src/libgo/runtime/proc.c:1076`.
+  { name: 'gccgo file line `x.c:12`', re: /^\S+\.(?:c|goc):\d+$/, role: 'weak' },
 ];
 
 export const goTracebackReader: FormatReader = {

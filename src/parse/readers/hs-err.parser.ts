@@ -24,6 +24,15 @@ const INSTRUCTIONS = /^Instructions: \(pc=(0x[0-9a-f]+)\)$/i;
 const HEX_DUMP = /^(0x[0-9a-f]+):\s+((?:[0-9a-f]{2}\s*)+)$/i;
 const REGISTER_PAIR = /\b([A-Z][A-Z0-9]*)\s*=\s*(0x[0-9a-f]+)/gi;
 
+/**
+ * Windows' `Dynamic libraries:` lines: `0x00007ff6a4700000 - 0x00007ff6a470d000 \tC:\\..\\javaw.exe`
+ * (a module's image range, no permissions or offset: perms are `????`, unknown).
+ */
+export const WINDOWS_LIBRARY = /^(0x[0-9a-f]{8,16}) - (0x[0-9a-f]{8,16})\s+(\S.*?)\s*$/i;
+
+/** Frame lines only hs_err prints (its reader's strong shapes), for an excerpt without its headings. */
+const HEADLESS_FRAME = /^(?:[CjJVvA]\s+\[[^\]]*\+0x[0-9a-f]+\]|C\s+0x[0-9a-f]+$|j\s+\S+\(.*\)\S*\+\d+|J\s+\d+\s+(?:[Cc][12]\s+|JVMCI\s+)?\S+\(.*\(\d+ bytes\)|v\s+~\S+)/i;
+
 type Section = 'none' | 'registers' | 'native' | 'java' | 'libraries' | 'instructions';
 
 export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport {
@@ -34,7 +43,7 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
   let problematicNext = false;
 
   for (const line of lines) {
-    const text = line.text.trim();
+    let text = line.text.trim();
     let m: RegExpExecArray | null;
     // The `#` header; a Markdown renderer may have eaten the `#`s (a line starting `# ` is a heading),
     // so its lines are known by their words too.
@@ -117,6 +126,8 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
       for (const r of text.matchAll(REGISTER_PAIR)) report.registers[r[1].toLowerCase()] = hexAt(r[2], line.no, field);
       continue;
     }
+    // Frame lines pasted without their `Native frames:` heading (an excerpt) are native frames.
+    if (section === 'none' && HEADLESS_FRAME.test(text)) section = 'native';
     if (section === 'native' || section === 'java') {
       const f = parseFrame(text, line, field);
       if (!f) continue; // `...<more frames>...` and notes between frames
@@ -124,6 +135,13 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
       // The first frame of the crashing thread is where it faulted; the rest are return addresses.
       f.addressKind = list.length === 0 && section === 'native' ? 'exact' : 'return';
       list.push(f);
+      continue;
+    }
+    if ((m = WINDOWS_LIBRARY.exec(text))) {
+      // Anywhere: a Dynamic libraries section pasted without its heading is still one.
+      const start = hexAt(m[1], line.no, field);
+      const end = hexAt(m[2], line.no, field);
+      if (end > start) report.mappings.push({ start, end, perms: '????', offset: 0n, dev: '', inode: 0, path: m[3], deleted: false, inputLine: line.no });
       continue;
     }
     if (section === 'libraries') {
@@ -146,6 +164,12 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
   // A header-only paste (what the JVM prints on stdout) still names the problematic frame.
   if (thread.frames.length === 0 && info.problematicFrame) thread.frames.push({ ...info.problematicFrame, pc: info.problematicFrame.pc ?? info.pc });
   if (thread.frames.length === 0 && info.javaFrames.length > 0) thread.frames.push(...info.javaFrames);
+  // Only its module table (`Dynamic libraries:` alone): a report without threads.
+  if (info.signal === undefined && thread.frames.length === 0 && report.mappings.length > 0) {
+    report.threads = [];
+    report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return report;
+  }
   if (info.signal === undefined && thread.frames.length === 0) {
     const first = lines.find((l) => l.text.trim() !== '');
     throw new ParseError(
@@ -223,6 +247,7 @@ export const hsErrReader: FormatReader = {
     { name: '`Registers:`', re: /^Registers:$/, role: 'weak' },
     { name: '`#` header line', re: /^#(?:\s|$)/, role: 'weak' },
     { name: 'maps line (Dynamic libraries)', re: MAPS_LINE, role: 'weak' },
+    { name: 'Windows library `0x.. - 0x.. path`', re: WINDOWS_LIBRARY, role: 'strong' },
   ],
   read: (lines, field) => parseHsErr(lines, field),
 };

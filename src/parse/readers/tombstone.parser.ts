@@ -66,6 +66,8 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
         report.mappings.push(mapping);
         continue;
       }
+      // `--->Fault address falls at 00000007 before any mapped regions`: a note inside the map.
+      if (text.startsWith('--->')) continue;
       inMemoryMap = false;
     }
     if ((m = FINGERPRINT.exec(text))) {
@@ -127,8 +129,14 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   for (const t of threads) {
     t.frames.forEach((f, i) => {
       const no = Number(/^(?:native: )?#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
-      f.addressKind = no === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
+      // Only the thread's first frame can be #00 the fault (xCrash numbers every frame #00).
+      f.addressKind = no === 0 && i === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
     });
+  }
+  // Only its memory map (a tombstone cut to it): a module table without threads.
+  if (threads.length === 0 && !report.signal && report.mappings.length > 0) {
+    report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return report;
   }
   if (threads.every((t) => t.frames.length === 0) && !report.signal) {
     const first = lines.find((l) => l.text.trim() !== '');
@@ -176,7 +184,7 @@ function memoryMapLine(text: string, line: TextLine): Mapping | undefined {
   const m = MEMORY_MAP_LINE.exec(text);
   if (!m) return undefined;
   let name = m[6] ?? '';
-  name = name.replace(/\s*\((?:BuildId: [0-9a-f]+|load bias 0x[0-9a-f]+)\)/gi, '').trim();
+  name = name.replace(/\s*\((?:BuildId: [0-9a-f]+|load (?:bias|base) 0x[0-9a-f]+)\)/gi, '').trim();
   const start = BigInt(`0x${m[1].replace(/'/g, '')}`);
   // Tombstones print the inclusive last byte; maps uses the exclusive end.
   const end = BigInt(`0x${m[2].replace(/'/g, '')}`) + 1n;
@@ -201,6 +209,9 @@ export const tombstoneReader: FormatReader = {
     { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
     { name: 'register line', re: REGISTER_LINE, role: 'weak' },
     { name: 'thread separator', re: /^--- --- ---/, role: 'weak' },
+    // ART's thread dumps (abort, SIGQUIT) around the same `native: #00 pc` frames.
+    { name: 'ART thread line `| sysTid=..`', re: /^\| (?:group|sCount|sysTid|state|stack|held mutexes)=/, role: 'weak' },
+    { name: 'ART thread header `"main" prio=5 tid=1 ..`', re: /^"[^"]*" (?:daemon )?prio=\d+ tid=\d+ \w+/, role: 'weak' },
   ],
   read: (lines, field) => parseTombstone(lines, field),
 };

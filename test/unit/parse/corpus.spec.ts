@@ -3,6 +3,7 @@ import { join } from 'path';
 import { ParseError } from '../../../src/model/errors';
 import { RawFrame } from '../../../src/model/crash-report';
 import { cleanText, parseInput } from '../../../src/parse/parse-input';
+import { NATIVE_EXPECT } from './corpus-native.expect';
 import { CorpusExpect, parseExpect } from './corpus-expect';
 
 /**
@@ -19,6 +20,7 @@ type Expect = {
   registers?: number;
   frame?: { thread: number; index: number; is: Record<string, unknown> };
   error?: number; // a ParseError at this line
+  mappings?: number; // mappings read (a text without PCs answers with its module table)
 };
 const G = '/usr/local/go/src/runtime/';
 const EXPECT: Record<string, Expect> = {
@@ -71,6 +73,9 @@ const EXPECT: Record<string, Expect> = {
   'tombstone/realm3726-android23': { threads: [['tid 2045', 0]], signal: 'SIGSEGV', registers: 17 },
   'tombstone/activitywatch166-android15': { threads: [['tid 30490 "AsyncTask #1"', 0]], signal: 'SIGABRT', registers: 4 },
 };
+
+// The native formats' texts (sanitizer, glibc, race, gccgo, macOS/Windows hs_err, excerpts).
+Object.assign(EXPECT, NATIVE_EXPECT);
 
 const files = readdirSync(ROOT).flatMap((fmt) =>
   readdirSync(join(ROOT, fmt)).filter((f) => f.endsWith('.txt')).map((f) => `${fmt}/${f.slice(0, -4)}`),
@@ -130,10 +135,14 @@ describe.each(files)('%s', (name) => {
     expect(report.goroutines.filter((g) => !g.system && g.id !== 0)).toHaveLength(headers);
     // Every Go frame is a func line immediately followed by a file line, except a truncated last one.
     // Inlined calls are nested into the frame after them, so they count inside it.
-    const goFrames = report.goroutines.flatMap((g) => g.frames.flatMap((f) => [f, ...(f.inlined ?? [])]));
+    // The race detector prints the same Go frame pairs in its threads.
+    const goStacks = [...report.goroutines, ...(report.threads ?? []).filter((t) => t.format === 'go-race')];
+    const goFrames = goStacks.flatMap((g) => g.frames.flatMap((f) => [f, ...(f.inlined ?? [])]));
     const withFile = goFrames.filter((f) => f.file !== undefined).length;
+    // gccgo prints the function as a bare symbol (`main.main`), Go with its arguments.
     // (The file line's indent is not required: some pastes lost every indentation.)
-    const fileLines = plain.filter((l, i) => i > 0 && /^\s*\S+:\d+(\s|$)/.test(l) && /\)\s*$/.test(plain[i - 1])).length;
+    const funcLine = (l: string) => /\)\s*$/.test(l) || /^\s*[A-Za-z_.$][\w.$:<>~@-]*$/.test(l);
+    const fileLines = plain.filter((l, i) => i > 0 && /^\s*\S+:\d+(\s|$)/.test(l) && funcLine(plain[i - 1])).length;
     expect(withFile).toBe(fileLines);
     // Go's inlined shape: `f(...)` then a file line with no +0x, fp= or pc=; each is nested, none stays a frame...
     const inlinedLines = plain.filter((l, i) => /^\s*\S+:\d+\s*$/.test(l) && /\(\.\.\.\)\s*$/.test(plain[i - 1] ?? '')).length;
@@ -152,6 +161,7 @@ describe.each(files)('%s', (name) => {
     if (want.signal) expect(report.signal?.name).toBe(want.signal);
     if (want.fault !== undefined) expect(report.fault?.pc).toBe(want.fault);
     if (want.registers !== undefined) expect(Object.keys(report.registers)).toHaveLength(want.registers);
+    if (want.mappings !== undefined) expect(report.mappings).toHaveLength(want.mappings);
     if (want.frame) {
       const f = threads[want.frame.thread].frames[want.frame.index] as unknown as Record<string, unknown>;
       for (const [k, v] of Object.entries(want.frame.is)) expect([k, f[k]]).toEqual([k, v]);
