@@ -7,6 +7,8 @@ export interface ChildBuildOptions {
   /** V8 heap cap of the child and the RSS past which it is killed. */
   maxMb: number;
   timeoutMs: number;
+  /** Running from .ts sources (tests): the require hook that transpiles the child. */
+  tsRegister?: string;
 }
 
 export type ChildBuildStats = BuildStats & { peakRssMb: number };
@@ -24,7 +26,7 @@ const RSS_POLL_MS = 200;
 export function buildInChild(path: string, out: string, opts: ChildBuildOptions): Promise<ChildBuildStats> {
   const js = join(__dirname, 'build-child.js');
   const script = existsSync(js) ? js : join(__dirname, 'build-child.ts');
-  const execArgv = [`--max-old-space-size=${opts.maxMb}`, ...(script.endsWith('.ts') ? ['-r', 'ts-node/register/transpile-only'] : [])];
+  const execArgv = [`--max-old-space-size=${opts.maxMb}`, ...(script.endsWith('.ts') ? ['-r', opts.tsRegister ?? 'ts-node/register/transpile-only'] : [])];
   return new Promise((resolve, reject) => {
     const child = fork(script, [path, out], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
