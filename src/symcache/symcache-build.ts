@@ -7,8 +7,6 @@ export interface ChildBuildOptions {
   /** V8 heap cap of the child and the RSS past which it is killed. */
   maxMb: number;
   timeoutMs: number;
-  /** Running from .ts sources (tests): the require hook that transpiles the child. */
-  tsRegister?: string;
 }
 
 export type ChildBuildStats = BuildStats & { peakRssMb: number };
@@ -21,12 +19,13 @@ const RSS_POLL_MS = 200;
 /**
  * Build `path`'s symcache into `out` in a child process (build-child.ts) with a memory
  * cap and a deadline: a crafted file can make a build fail, never take the worker down.
- * Under ts-jest / ts-node the child is the .ts file, run through ts-node.
+ * Run from sources (Jest, ts-node) the child is the .ts file, transpiled by @swc/core
+ * (ts-child-hook.js: milliseconds, where ts-node would first load TypeScript for seconds).
  */
 export function buildInChild(path: string, out: string, opts: ChildBuildOptions): Promise<ChildBuildStats> {
   const js = join(__dirname, 'build-child.js');
   const script = existsSync(js) ? js : join(__dirname, 'build-child.ts');
-  const execArgv = [`--max-old-space-size=${opts.maxMb}`, ...(script.endsWith('.ts') ? ['-r', opts.tsRegister ?? 'ts-node/register/transpile-only'] : [])];
+  const execArgv = [`--max-old-space-size=${opts.maxMb}`, ...(script.endsWith('.ts') ? ['-r', join(__dirname, 'ts-child-hook.js')] : [])];
   return new Promise((resolve, reject) => {
     const child = fork(script, [path, out], { execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';

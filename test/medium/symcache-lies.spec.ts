@@ -15,8 +15,7 @@ let tmp: string;
 beforeAll(() => (tmp = mkdtempSync(join(tmpdir(), 'symcache-lies-'))));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const SWC = join(__dirname, '..', 'support', 'swc-register.js');
-const opts = { maxMb: 512, timeoutMs: 60_000, tsRegister: SWC };
+const opts = { maxMb: 512, timeoutMs: 60_000 };
 
 it.each([
   ['lie-origin-cycle', /abstract_origin|cycle|chain/i],
@@ -41,7 +40,7 @@ it('a good file builds in the child (the same code path), with its stats', async
 
 it('a build past its memory cap is stopped with that reason', async () => {
   // libgojnicrash.so is a real Go c-shared library: 64 MB of heap is not enough for its build.
-  const err = await buildInChild(join(FIXTURES, 'jni-crash', 'build', 'libgojnicrash.so'), join(tmp, 'cap.symcache'), { maxMb: 64, timeoutMs: 60_000, tsRegister: SWC }).then(
+  const err = await buildInChild(join(FIXTURES, 'jni-crash', 'build', 'libgojnicrash.so'), join(tmp, 'cap.symcache'), { maxMb: 64, timeoutMs: 60_000 }).then(
     () => undefined,
     (e: Error) => e,
   );
@@ -50,7 +49,7 @@ it('a build past its memory cap is stopped with that reason', async () => {
 });
 
 it('a build past its deadline is stopped with that reason', async () => {
-  const err = await buildInChild(join(B, 'inline-dwarf4'), join(tmp, 'slow.symcache'), { maxMb: 512, timeoutMs: 50, tsRegister: SWC }).then(
+  const err = await buildInChild(join(B, 'inline-dwarf4'), join(tmp, 'slow.symcache'), { maxMb: 512, timeoutMs: 50 }).then(
     () => undefined,
     (e: Error) => e,
   );

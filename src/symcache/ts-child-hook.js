@@ -1,4 +1,4 @@
-// require hook for child processes of tests that run .ts sources: @swc/core (already here
+// require hook for a child process run from .ts sources (tests, ts-node; never dist/): @swc/core (already here
 // for Jest) transpiles a module in milliseconds, where ts-node first loads TypeScript (seconds).
 'use strict';
 const { transformSync } = require('@swc/core');
