@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   let bad = 0;
   try {
     for (const [name, path] of files) {
+      if (process.env.ORACLE_ONLY && !name.includes(process.env.ORACLE_ONLY)) continue;
       if (!path) {
         process.stdout.write(`${name}: skipped (not installed; run bash bench/setup.sh)\n`);
         continue;
