@@ -2,13 +2,15 @@ import { ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
 import { bitsAt, FunctionKind, locationBits, PAGE_BITS, parseSymcache, ParsedSymcache, SymcacheFormatError } from './symcache-format';
 
+const MEMO_ENTRIES = 1 << 16;
+
 /** The symcache cannot answer this address (outside what it covers, or DWARF it could not read): ask llvm-symbolizer. */
 export const CANNOT_ANSWER = Symbol('symcache cannot answer');
 
 /**
  * A symcache read straight from its bytes: lookups are a binary search over the range
  * starts and a walk up the location chain; strings are decoded once, when first used.
- * Answers have the shape the llvm-symbolizer path gives (toResolvedSymbol) for DWARF
+ * Answers are shared between lookups (never change one); they have the shape the llvm-symbolizer path gives (toResolvedSymbol) for DWARF
  * modules and the in-process resolver's for symbol-table and Go answers.
  */
 export class Symcache {
@@ -17,6 +19,11 @@ export class Symcache {
   private readonly o: { file: number; line: number; column: number; parent: number };
   private readonly decoded: (string | undefined)[];
   private readonly base: bigint;
+  /**
+   * Answers by innermost location, for the kinds whose answer depends on the location only
+   * (DWARF, Go): a warm lookup is the binary search and one Map.get. Bounded: cleared when full.
+   */
+  private readonly answers = new Map<number, ResolvedSymbol>();
   readonly bytes: number;
 
   private constructor(buf: Buffer) {
@@ -88,6 +95,8 @@ export class Symcache {
   }
 
   private symbolAt(innermost: number, rel: number, address?: bigint): ResolvedSymbol {
+    const known = this.answers.get(innermost);
+    if (known) return known;
     const w = this.t.widths;
     let outer = innermost;
     let inlined: InlinedFrame[] = [];
@@ -111,11 +120,14 @@ export class Symcache {
       };
     }
     const f = this.frame(outer);
+    let answer: ResolvedSymbol;
     if (kind === FunctionKind.Gopclntab) {
       inlined = inlined.map((i) => ({ function: i.function, file: i.file, line: i.line }));
-      return { function: f.function, file: f.file, line: f.line, inlined, source: 'gopclntab' };
-    }
-    return { ...f, inlined, source: f.file || inlined.length > 0 ? 'dwarf' : 'symtab' };
+      answer = { function: f.function, file: f.file, line: f.line, inlined, source: 'gopclntab' };
+    } else answer = { ...f, inlined, source: f.file || inlined.length > 0 ? 'dwarf' : 'symtab' };
+    if (this.answers.size >= MEMO_ENTRIES) this.answers.clear();
+    this.answers.set(innermost, answer);
+    return answer;
   }
 
   private frame(loc: number): InlinedFrame {
