@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnifiedStack } from '../../src/model/unified-stack';
 import { captured, CGO, FIXTURES, LIBCRASHY } from '../support/fixtures';
-import { startService, TestService, upload } from '../support/service';
+import { S3Server } from '../support/s3-server';
+import { s3Overrides, startService, TestService, upload } from '../support/service';
 
 /**
  * Issue 17 end to end: an upload answers at once and a worker builds the symcache on its
@@ -75,4 +76,33 @@ it('DWARF that lies: failed (why), and the service still answers', async () => {
   expect((await fetch(`${on.url}/healthz`)).status).toBe(200);
   const metrics = await (await fetch(`${on.url}/metrics`)).text();
   expect(metrics).toMatch(/symbridge_symcache_builds_total\{outcome="failed"\} 1/);
+});
+
+describe('on S3: the symcache travels with the store', () => {
+  let s3: S3Server;
+  let a: TestService;
+  let b: TestService;
+  beforeAll(async () => {
+    s3 = await S3Server.start();
+    a = await startService(s3Overrides(s3));
+    // Another machine: the same bucket and prefix, its own local cache and queue.
+    b = await startService({ ...s3Overrides(s3), s3: a.config.s3 });
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await s3?.close();
+  });
+
+  it('built by one machine\'s worker, used by another\'s from its own cache', async () => {
+    const up = await upload(a.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }]);
+    expect(up.status).toBe(200);
+    const buildId = await id(up);
+    expect(await until(a.url, buildId, (s) => s !== 'building')).toBe('ready');
+    expect(await status(b.url, buildId)).toBe('ready');
+    const stack = await symbolicate(b.url);
+    const mine = stack.threads.flatMap((t) => t.frames).filter((f) => f.build_id === buildId);
+    expect(mine.length).toBeGreaterThanOrEqual(1);
+    expect(mine.every((f) => f.resolved_by === 'symcache')).toBe(true);
+    expect(b.config.cacheDir).not.toBe(a.config.cacheDir);
+  });
 });
