@@ -46,7 +46,16 @@ export class SymcacheResolver {
   async answer(buildId: string, objectPath: string, address: bigint): Promise<SymcacheAnswer> {
     const loaded = await this.load(buildId, objectPath);
     if ('fallback' in loaded) return this.fallback(loaded.fallback);
-    const r = loaded.cache.lookup(address);
+    let r: ReturnType<Symcache['lookup']>;
+    try {
+      r = loaded.cache.lookup(address);
+    } catch (err) {
+      if (!(err instanceof SymcacheFormatError)) throw err;
+      // Indices are checked as they are read: a damaged file is dropped and built again.
+      this.open.set(`${buildId}\0${objectPath}`, Promise.resolve({ fallback: 'unreadable', until: Date.now() + this.recheckMs }));
+      await this.opts.request(buildId, 'damaged');
+      return this.fallback('unreadable');
+    }
     if (r === CANNOT_ANSWER) return this.fallback('cannot-answer');
     return { symbol: r ? { ...r, resolvedBy: 'symcache' } : undefined };
   }
