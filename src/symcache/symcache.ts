@@ -133,7 +133,10 @@ export class Symcache {
     if (kind === FunctionKind.Gopclntab) {
       inlined = inlined.map((i) => ({ function: i.function, file: i.file, line: i.line }));
       answer = { function: f.function, file: f.file, line: f.line, inlined, source: 'gopclntab' };
-    } else answer = { ...f, inlined, source: f.file || inlined.length > 0 ? 'dwarf' : 'symtab' };
+    } else {
+      // A literal, not a spread of f: one object shape, no runtime clone (first lookups are dominated by this).
+      answer = { function: f.function, file: f.file, line: f.line, column: f.column, inlined, source: f.file || inlined.length > 0 ? 'dwarf' : 'symtab' };
+    }
     if (this.answers.size >= MEMO_ENTRIES) this.answers.clear();
     this.answers.set(innermost, answer);
     return answer;
