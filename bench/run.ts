@@ -8,15 +8,16 @@ import { benchMemory } from './memory.bench';
 import { benchElf } from './elf.bench';
 import { benchStores } from './stores.bench';
 import { benchCore } from './core.bench';
+import { benchSymcache } from './symcache.bench';
 import { debugFiles, goBinary, libjvm } from './lib/modules';
 import { Report } from './lib/report';
 import { machine } from './lib/machine';
 
 /**
  * `npm run bench [-- SECTION... --quick --n=N --out=FILE]`: every figure beside a
- * baseline measured in this same run. Sections: resolve http scale parse upload memory elf stores core.
+ * baseline measured in this same run. Sections: resolve http scale parse upload memory elf stores core symcache.
  */
-const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory', 'elf', 'stores', 'core'];
+const ALL = ['resolve', 'http', 'scale', 'parse', 'upload', 'memory', 'elf', 'stores', 'core', 'symcache'];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -63,6 +64,11 @@ async function main(): Promise<void> {
     benchElf(report, candidates.filter((m, i) => candidates.findIndex((o) => o.path === m.path) === i));
   }
 
+  if (sections.includes('symcache')) {
+    const mods = [libjvm()].filter((m): m is NonNullable<typeof m> => m !== undefined);
+    if (mods.length === 0) report.note('symcache: no libjvm.so debug file; run bash bench/setup.sh');
+    await benchSymcache(report, mods, { n: quick ? 2_000 : 20_000, longRun: quick ? 100_000 : 1_000_000 });
+  }
   if (sections.includes('core')) await benchCore(report, quick ? ['go-exe-kernel'] : ['go-exe-gdb', 'go-exe-kernel']);
 
   const md = `${m.map((l) => `- ${l}`).join('\n')}\n- command: \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\`\n\n${report.markdown()}`;

@@ -31,6 +31,9 @@ import { join } from 'node:path';
 import { CoreStore } from './symbol-store/core-store';
 import { CorePipeline } from './pipeline/core.pipeline';
 import { CoreSweeper } from './jobs/core-sweeper';
+import { SYMCACHE_QUEUE, SymcacheJobs } from './jobs/symcache.queue';
+import { SymcacheWorker } from './jobs/symcache.worker';
+import { SymcacheResolver } from './resolve/symcache.resolver';
 
 const WORKER_METRICS = Symbol('WORKER_METRICS');
 
@@ -114,6 +117,7 @@ export class AppModule {
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,
+      SymcacheJobs,
     ];
     const api = config.role !== 'worker';
     const worker = config.role !== 'api';
@@ -130,8 +134,13 @@ export class AppModule {
       PoolLifecycle,
       {
         provide: FrameResolver,
-        inject: [LlvmSymbolizerPool],
-        useFactory: (pool: LlvmSymbolizerPool) => new FrameResolver(new LlvmSymbolizerResolver(pool), new Demangler()),
+        inject: [LlvmSymbolizerPool, SymbolStore, SymcacheJobs, Metrics],
+        useFactory: (pool: LlvmSymbolizerPool, store: SymbolStore, jobs: SymcacheJobs, metrics: Metrics) => {
+          const symcache = config.symcache
+            ? new SymcacheResolver(store, { request: (id, why) => jobs.request(id, why), onFallback: (reason) => metrics.symcacheFallback.inc({ reason }) })
+            : undefined;
+          return new FrameResolver(new LlvmSymbolizerResolver(pool), new Demangler(), undefined, symcache);
+        },
       },
       {
         provide: SymbolicatePipeline,
@@ -144,6 +153,7 @@ export class AppModule {
         useFactory: (store: SymbolStore, resolver: FrameResolver) => new CorePipeline(store, resolver, { maxFramesPerStack: config.limits.maxFramesPerStack }),
       },
       SymbolicateWorker,
+      SymcacheWorker,
       {
         provide: WORKER_METRICS,
         inject: [Metrics, LlvmSymbolizerPool, FrameResolver],
@@ -159,6 +169,7 @@ export class AppModule {
           prefix: config.queuePrefix,
         }),
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
+        BullModule.registerQueue({ name: SYMCACHE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
       providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper] : []), ...(worker ? workerProviders : [])],

@@ -1,3 +1,5 @@
+import { SymcacheJobs } from '../jobs/symcache.queue';
+import { describeSymcache, readSymcacheStatus } from '../symcache/symcache-status';
 import { rm } from 'node:fs/promises';
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import {
@@ -41,6 +43,7 @@ export class SymbolsController {
     private readonly access: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly symcache: SymcacheJobs,
   ) {}
 
   @Post()
@@ -108,6 +111,8 @@ export class SymbolsController {
           throw tooLarge(current, maxUploadBytes);
         }
         const { buildId, file, meta, created } = await this.store.ingest(written, current);
+        // The symcache is built by a worker (its own queue): the upload does not wait for it.
+        await this.symcache.request(buildId, 'upload');
         results.push({
           build_id: buildId,
           gnu_build_id: file.gnu_build_id,
@@ -152,7 +157,7 @@ export class SymbolsController {
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a hex build-id' })
   @ApiResponse({ status: 401, type: ErrorDto, description: 'SYMBOLS_READ_ACCESS=token and no valid token' })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'Nothing stored under that build-id (nor upstream, when configured)' })
-  async get(@Req() req: FastifyRequest, @Param('buildId') buildId: string): Promise<StoredFileMeta> {
+  async get(@Req() req: FastifyRequest, @Param('buildId') buildId: string): Promise<StoredFileMeta & { symcache: string }> {
     this.access.requireRead(req.headers.authorization);
     const id = requireBuildId(buildId);
     const meta = await this.store.get(id, { fetch: true });
@@ -161,7 +166,7 @@ export class SymbolsController {
         buildId: id,
       });
     }
-    return meta;
+    return { ...meta, symcache: describeSymcache(await readSymcacheStatus(this.store, meta.build_id)) };
   }
 
   @Delete(':buildId')

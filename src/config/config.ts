@@ -33,6 +33,12 @@ export interface AppConfig {
   symbolizerProcesses: number;
   symbolizerTimeoutMs: number;
   workerConcurrency: number;
+  /** Symcaches (src/symcache): built at upload by the workers, answered from in-process; off: llvm-symbolizer only. */
+  symcache: boolean;
+  /** A symcache build runs in a child process with this V8 heap cap, killed past the timeout. */
+  symcacheBuildMaxMb: number;
+  symcacheBuildTimeoutMs: number;
+  symcacheBuildConcurrency: number;
   jobTimeoutMs: number;
   jobRetentionSeconds: number;
   /** At most this many finished jobs are kept (each holds its result in Redis). */
@@ -112,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     symbolizerProcesses: dto.SYMBOLIZER_PROCESSES ?? 2,
     symbolizerTimeoutMs: dto.SYMBOLIZER_TIMEOUT_MS ?? 30_000,
     workerConcurrency: dto.WORKER_CONCURRENCY ?? 4,
+    symcache: (dto.SYMCACHE ?? 'on') === 'on',
+    symcacheBuildMaxMb: dto.SYMCACHE_BUILD_MAX_MB ?? 2048,
+    symcacheBuildTimeoutMs: dto.SYMCACHE_BUILD_TIMEOUT_MS ?? 600_000,
+    symcacheBuildConcurrency: dto.SYMCACHE_BUILD_CONCURRENCY ?? 1,
     jobTimeoutMs: dto.JOB_TIMEOUT_MS ?? 120_000,
     jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
     jobRetentionCount: dto.JOB_RETENTION_COUNT ?? 10_000,

@@ -79,6 +79,18 @@ export class EnvDto {
   @IsOptional() @int() @IsInt() @Min(1) @Max(256)
   WORKER_CONCURRENCY?: number;
 
+  @IsOptional() @IsIn(['on', 'off'])
+  SYMCACHE?: string;
+
+  @IsOptional() @int() @IsInt() @Min(64) @Max(65536)
+  SYMCACHE_BUILD_MAX_MB?: number;
+
+  @IsOptional() @int() @IsInt() @Min(1000)
+  SYMCACHE_BUILD_TIMEOUT_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(1) @Max(16)
+  SYMCACHE_BUILD_CONCURRENCY?: number;
+
   @IsOptional() @int() @IsInt() @Min(1024)
   MAX_BODY_BYTES?: number;
 

@@ -54,6 +54,24 @@ export class Metrics {
     help: 'Bytes of debug files received',
     registers: [this.registry],
   });
+  readonly symcacheFallback = new Counter({
+    name: 'symbridge_symcache_fallback_total',
+    help: 'Lookups llvm-symbolizer answered instead of the symcache, by reason (not-built, building, failed, stale, unreadable, cannot-answer)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly symcacheBuilds = new Counter({
+    name: 'symbridge_symcache_builds_total',
+    help: 'Symcache builds by outcome (ready, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly symcacheBuildDuration = new Histogram({
+    name: 'symbridge_symcache_build_seconds',
+    help: 'Time one symcache build took (child process, start to stored)',
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
   private readonly moduleLabels = new Set<string>();
   private worker?: WorkerStatsSource;
   private queue?: QueueStatsSource;

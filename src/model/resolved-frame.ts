@@ -14,7 +14,11 @@ export interface ResolvedSymbol {
   /** Inlined into `function` at this address, innermost first. */
   inlined: InlinedFrame[];
   source: FrameSource;
+  /** What answered: the build-id's symcache in-process, llvm-symbolizer, or the in-process symbol tables. */
+  resolvedBy?: ResolvedBy;
 }
+
+export type ResolvedBy = 'symcache' | 'llvm-symbolizer' | 'symbol-table';
 
 /** A raw frame after normalize + resolve: where it lives and what it is. */
 export interface ResolvedFrame {

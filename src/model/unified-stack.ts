@@ -75,6 +75,8 @@ export interface UnifiedFrame {
   /** Frames unwound from a core: the stack pointer and how the frame was found (context, cfi, go-pcsp, signal-frame, cgo-switch, systemstack-switch, go-sched, frame-pointer). */
   sp?: string;
   unwound_by?: string;
+  /** What answered the lookup: symcache (in-process, from the file built at upload), llvm-symbolizer, or symbol-table (files without DWARF, in-process). */
+  resolved_by?: 'symcache' | 'llvm-symbolizer' | 'symbol-table';
 }
 
 export interface UnifiedThread {

@@ -55,6 +55,7 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     function: sym?.function ?? f.raw.function,
     args: f.raw.args,
     linkage_name: sym?.linkageName,
+    resolved_by: sym?.resolvedBy,
     function_offset: sym?.offset !== undefined ? toHex(sym.offset) : undefined,
     file: sym?.file ?? f.raw.file,
     line: sym?.line ?? f.raw.line,

@@ -4,6 +4,7 @@ import { LlvmSymbolizerResolver } from './llvm-symbolizer.resolver';
 import { LruCache } from './lru-cache';
 import { loadModuleSymbols, ModuleSymbols } from './module-symbols';
 import { SymbolCache } from './symbol-cache';
+import { SymcacheResolver } from './symcache.resolver';
 import { resolveWithoutDwarf } from './symtab.resolver';
 
 export interface ResolveQuery {
@@ -20,9 +21,10 @@ export interface ResolveAnswer {
 }
 
 /**
- * resolve stage entry: (build-id, lookup address) -> symbol. DWARF goes to the
- * llvm-symbolizer pool; files without DWARF are searched in-process (Go pclntab,
- * .symtab, .dynsym). Answers are cached per worker, so a crash seen again costs a
+ * resolve stage entry: (build-id, lookup address) -> symbol. With a symcache ready
+ * for the build-id, in-process from it (symcache.resolver.ts); else, and where it says
+ * it cannot answer, DWARF goes to the llvm-symbolizer pool and files without DWARF are
+ * searched in-process (Go pclntab, .symtab, .dynsym): the same answers either way. Answers are cached per worker, so a crash seen again costs a
  * lookup, not a subprocess round trip; a miss (`null`) is cached too. A job hands
  * all its frames at once (resolveMany): cached ones are answered synchronously, and
  * only the rest wait on a module load or a symbolizer.
@@ -35,6 +37,7 @@ export class FrameResolver {
     private readonly llvm: LlvmSymbolizerResolver,
     private readonly demangler: Demangler,
     cacheEntries = 100_000,
+    private readonly symcache?: SymcacheResolver,
   ) {
     this.cache = new SymbolCache(cacheEntries);
   }
@@ -75,8 +78,14 @@ export class FrameResolver {
   }
 
   private async lookup(buildId: string, objectPath: string, address: bigint): Promise<ResolvedSymbol | undefined> {
-    const mod = await this.module(buildId, objectPath);
-    const symbol = mod.hasDwarf ? await this.llvm.resolve(objectPath, address) : await resolveWithoutDwarf(mod, address, this.demangler);
+    let symbol: ResolvedSymbol | undefined;
+    const fromCache = await this.symcache?.answer(buildId, objectPath, address);
+    if (fromCache && 'symbol' in fromCache) symbol = fromCache.symbol;
+    else {
+      const mod = await this.module(buildId, objectPath);
+      symbol = mod.hasDwarf ? await this.llvm.resolve(objectPath, address) : await resolveWithoutDwarf(mod, address, this.demangler);
+      if (symbol) symbol.resolvedBy = mod.hasDwarf ? 'llvm-symbolizer' : 'symbol-table';
+    }
     this.cache.set(buildId, objectPath, address, symbol ?? null);
     return symbol;
   }

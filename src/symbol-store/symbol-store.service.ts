@@ -368,6 +368,15 @@ export class SymbolStore {
     return text ? (parseJson(text) as ArtifactRecord | undefined) : undefined;
   }
 
+  /** A small text artifact (a build's status note, e.g. symcache-status), written whole. */
+  async putArtifactText(id: string, name: string, text: string): Promise<void> {
+    await this.objects.writeText(this.artifactKey(id, name), text);
+  }
+
+  async artifactText(id: string, name: string): Promise<string | undefined> {
+    return this.objects.readText(this.artifactKey(id, name));
+  }
+
   /** A local path of a named artifact (from S3 through the cache, its SHA-256 checked), or undefined. */
   async artifactFile(id: string, name: string): Promise<string | undefined> {
     const k = this.artifactKey(id, name);

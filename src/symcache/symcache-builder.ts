@@ -331,10 +331,14 @@ class Builder {
   }
 }
 
-/** llvm-symbolizer demangles `_Z` names only; the symbol-table resolver also Rust and Swift ones (Demangler). */
+/**
+ * llvm-symbolizer demangles `_Z` names only, and not versioned ones (`_Z...@GLIBCXX_3.4`:
+ * its demangler rejects the suffix, llvm-cxxfilt would accept it; found by the libstdc++
+ * oracle); the symbol-table resolver also Rust and Swift ones (Demangler).
+ */
 function wantsDemangling(name: string, kind: FunctionKind): boolean {
   if (kind === FunctionKind.Gopclntab || /[\s"]/.test(name)) return false;
-  return kind === FunctionKind.Llvm ? name.startsWith('_Z') : /^(_Z|_R|\$s|_\$s)/.test(name);
+  return kind === FunctionKind.Llvm ? name.startsWith('_Z') && !name.includes('@') : /^(_Z|_R|\$s|_\$s)/.test(name);
 }
 
 /**

@@ -24,7 +24,7 @@ import { createHash } from 'node:crypto';
  * too (caches built before it are rebuilt, see symcache.service).
  */
 export const MAGIC = Buffer.from('SBSYMC\0\0', 'latin1');
-export const VERSION = 1;
+export const VERSION = 2; // 2: versioned _Z names left mangled, as llvm-symbolizer 14 does
 export const HEADER_BYTES = 96;
 export const NONE = 0xffffffff;
 /** Logical range values (the file stores them as 0 and 1, locations from 2). */

@@ -1,3 +1,4 @@
+import { SymcacheWorker } from '../../src/jobs/symcache.worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,7 @@ export async function startService(overrides: ServiceOverrides = {}, log: Logger
   // Connections still initializing when closed report errors later (BullMQ): start fully first.
   await app.get<Queue>(getQueueToken(SYMBOLICATE_QUEUE)).waitUntilReady();
   if (config.role !== 'api') await app.get(SymbolicateWorker).waitUntilReady();
+  if (config.role !== 'api') await app.get(SymcacheWorker).waitUntilReady();
   const address = app.getHttpServer().address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}`,

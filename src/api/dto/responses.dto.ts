@@ -55,6 +55,11 @@ export class FrameDto {
     enum: ['context', 'cfi', 'go-pcsp', 'signal-frame', 'cgo-switch', 'systemstack-switch', 'go-sched', 'frame-pointer'],
   })
   unwound_by?: string;
+  @ApiPropertyOptional({
+    description: 'What answered the lookup: symcache (in-process, from the table built at upload), llvm-symbolizer (DWARF, while the symcache is building or failed, or where it cannot answer), symbol-table (files without DWARF, in-process)',
+    enum: ['symcache', 'llvm-symbolizer', 'symbol-table'],
+  })
+  resolved_by?: string;
 }
 
 export class ThreadSignalDto {

@@ -51,6 +51,12 @@ export class StoredFileDto {
   @ApiPropertyOptional({ type: DebuglinkDto }) debuglink?: DebuglinkDto;
   @ApiProperty() uploaded_at!: string;
   @ApiProperty({ type: StoredFilesDto, description: 'The stored files, as debuginfod serves them' }) files!: StoredFilesDto;
+  @ApiPropertyOptional({
+    description:
+      'GET /v1/symbols/ID: the symcache (the compact lookup table workers answer from in-process): building, ready, failed (why), or none (no worker has seen the build-id yet; it is built on first need). While it is not ready llvm-symbolizer answers, with the same results.',
+    example: 'ready',
+  })
+  symcache?: string;
 }
 
 export class UploadResultDto {
