@@ -141,6 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rateSymbolicate: dto.RATE_LIMIT_SYMBOLICATE ?? DEFAULT_LIMITS.rateSymbolicate,
       rateUploads: dto.RATE_LIMIT_UPLOADS ?? DEFAULT_LIMITS.rateUploads,
       rateWindowMs: dto.RATE_LIMIT_WINDOW_MS ?? DEFAULT_LIMITS.rateWindowMs,
+      headersTimeoutMs: dto.HTTP_HEADERS_TIMEOUT_MS ?? DEFAULT_LIMITS.headersTimeoutMs,
+      requestTimeoutMs: dto.HTTP_REQUEST_TIMEOUT_MS ?? DEFAULT_LIMITS.requestTimeoutMs,
+      bodyIdleTimeoutMs: dto.HTTP_BODY_IDLE_TIMEOUT_MS ?? DEFAULT_LIMITS.bodyIdleTimeoutMs,
+      keepAliveTimeoutMs: dto.HTTP_KEEPALIVE_TIMEOUT_MS ?? DEFAULT_LIMITS.keepAliveTimeoutMs,
+      maxInflightBodies: dto.HTTP_MAX_INFLIGHT_BODIES ?? DEFAULT_LIMITS.maxInflightBodies,
     },
   };
 }
@@ -157,6 +162,9 @@ class EnvShape {
   MAX_FRAMES = 0; RATE_LIMIT_SYMBOLICATE = 0; RATE_LIMIT_UPLOADS = 0; RATE_LIMIT_WINDOW_MS = 0; SHUTDOWN_TIMEOUT_MS = 0;
   STORE_BACKEND = 0; S3_ENDPOINT = 0; S3_BUCKET = 0; S3_PREFIX = 0; S3_FORCE_PATH_STYLE = 0; S3_REGION = 0; AWS_REGION = 0;
   S3_TIMEOUT_MS = 0; CACHE_DIR = 0; CACHE_MAX_BYTES = 0; STORE_LOCK_WAIT_MS = 0;
+  HTTP_HEADERS_TIMEOUT_MS = 0; HTTP_REQUEST_TIMEOUT_MS = 0; HTTP_BODY_IDLE_TIMEOUT_MS = 0; HTTP_KEEPALIVE_TIMEOUT_MS = 0;
+  HTTP_MAX_INFLIGHT_BODIES = 0;
+  RESULT_INLINE_MAX_BYTES = 0; REDIS_MEMORY_LIMIT_BYTES = 0;
 }
 
 /** "" or a prefix ending in "/" (keys are prefix + buildid/...). */
