@@ -30,6 +30,8 @@ import { join } from 'node:path';
 import { CoreStore } from './symbol-store/core-store';
 import { CorePipeline } from './pipeline/core.pipeline';
 import { CoreSweeper } from './jobs/core-sweeper';
+import { ResultBlobs } from './jobs/result-blob';
+import { ResultSweeper } from './jobs/result-sweeper';
 
 const WORKER_METRICS = Symbol('WORKER_METRICS');
 
@@ -109,6 +111,7 @@ export class AppModule {
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: createStore(config, log, redis) },
       { provide: CoreStore, useValue: new CoreStore(config.storageRoot) },
+      { provide: ResultBlobs, inject: [SymbolStore], useFactory: (store: SymbolStore) => new ResultBlobs(store.objects, config.resultInlineMaxBytes) },
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,
@@ -159,7 +162,7 @@ export class AppModule {
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
-      providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper] : []), ...(worker ? workerProviders : [])],
+      providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper, ResultSweeper] : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics, RedisConnections],
     };
   }

@@ -37,6 +37,10 @@ export interface AppConfig {
   jobRetentionSeconds: number;
   /** At most this many finished jobs are kept (each holds its result in Redis). */
   jobRetentionCount: number;
+  /** A compressed result larger than this is kept in the store, with a pointer in Redis. */
+  resultInlineMaxBytes: number;
+  /** New jobs are refused (503) while Redis used_memory is at this (0: only Redis' maxmemory bounds it). */
+  redisMemoryLimitBytes: number;
   /** Bearer tokens by scope (symbol-store.access.ts); upload also allows admin's. Never logged. */
   tokens: { upload: string[]; admin: string[]; read: string[] };
   /** open: anyone may read symbols and debuginfod; token: reads need a read, upload or admin token. */
@@ -115,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobTimeoutMs: dto.JOB_TIMEOUT_MS ?? 120_000,
     jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
     jobRetentionCount: dto.JOB_RETENTION_COUNT ?? 10_000,
+    resultInlineMaxBytes: dto.RESULT_INLINE_MAX_BYTES ?? 64 * 1024,
+    redisMemoryLimitBytes: dto.REDIS_MEMORY_LIMIT_BYTES ?? 1024 ** 3,
     tokens: {
       upload: [...tokenList(dto.UPLOAD_TOKEN), ...tokenList(dto.UPLOAD_TOKENS)],
       admin: tokenList(dto.ADMIN_TOKENS),

@@ -16,6 +16,8 @@ export interface SymbolicateJobV1 {
   /** An ELF core the API streamed to the storage root (symbol-store/core-store.ts); the worker reads it by range. */
   core?: { id: string; name: string; size: number; compression: string };
   modules?: ModuleHint[];
+  /** A large request's text fields (traceback, maps, paste, crash_dump), brotli + base64 (jobs/result-blob.ts). */
+  packed?: string;
   received_at: string;
 }
 
