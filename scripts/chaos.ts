@@ -91,6 +91,8 @@ class Tally {
   slowestMs = 0;
   other: string[] = [];
   jobs: string[] = [];
+  /** Refusals by error code. */
+  codes: Record<string, number> = {};
 
   async send(kind: string, fn: () => Promise<Response>, countAsRequest = true): Promise<{ status: number; body: string } | undefined> {
     if (countAsRequest) this.requests++;
@@ -101,7 +103,10 @@ class Tally {
       this.slowestMs = Math.max(this.slowestMs, Date.now() - t0);
       if (res.status >= 500 || res.status === 429) {
         const code = /"code":"([A-Z_]+)"/.exec(body)?.[1] ?? '';
-        if (REFUSALS.has(code)) this.refused++;
+        if (REFUSALS.has(code)) {
+          this.refused++;
+          this.codes[code] = (this.codes[code] ?? 0) + 1;
+        }
         else {
           this.fiveXX++;
           this.other.push(`${kind} ${res.status} ${body.slice(0, 160)}`);
@@ -201,7 +206,7 @@ async function main(): Promise<void> {
       slowestMs: Math.max(t.slowestMs, out.slowestMs ?? 0),
       rss: peaks.rss,
       redisMb: peaks.redisMb,
-      note: out.note ?? '',
+      note: [out.note ?? '', Object.entries(t.codes).map(([c, n]) => `${n} ${c}`).join(', ')].filter(Boolean).join('; '),
     });
     if (t.other.length) process.stderr.write(`  ${fault}: ${t.other.slice(0, 8).join('\n  ')}\n`);
   };
