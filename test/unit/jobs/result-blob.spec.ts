@@ -73,7 +73,7 @@ describe('job input packing', () => {
 
   it('a maximal request is compressed into `packed` and restored exactly', async () => {
     const crash = maximalCrash(45_000);
-    const data = { v: 1 as const, traceback: crash.traceback, maps: crash.maps, modules: [{ path: '/x/libcrashy.so' }], received_at: 'x' };
+    const data = { v: 1 as const, traceback: crash.traceback, maps: crash.maps, modules: [{ path: '/x/libcrashy.so', build_id: '4a5dec3d49a4e6fc848f77b4d53deac14f525455' }], received_at: 'x' };
     const packed = await packJobInput(data);
     expect(packed.traceback).toBeUndefined();
     expect(packed.maps).toBeUndefined();
