@@ -1,5 +1,4 @@
 import { IncomingMessage } from 'node:http';
-import { Socket } from 'node:net';
 import { FastifyInstance } from 'fastify';
 import { Logger } from 'pino';
 import { Limits } from '../config/limits';
@@ -33,9 +32,6 @@ function hasBody(raw: IncomingMessage): boolean {
  */
 export function registerBodyGuard(fastify: FastifyInstance, limits: Limits, log: Logger): { inflight: () => number } {
   let inflight = 0;
-  const watched = new WeakSet<Socket>();
-  /** Sockets whose request body is being received, with its URL for the log. */
-  const receiving = new WeakMap<Socket, string>();
   fastify.addHook('onRequest', (req, reply, done) => {
     const raw = req.raw;
     if (!hasBody(raw)) return done();
@@ -52,13 +48,11 @@ export function registerBodyGuard(fastify: FastifyInstance, limits: Limits, log:
     }
     inflight += 1;
     const socket = raw.socket;
-    receiving.set(socket, req.url);
     let released = false;
     const release = (bodyIn: boolean) => {
       if (released) return;
       released = true;
       inflight -= 1;
-      receiving.delete(socket);
       // Only when the body is in and before the answer: after it Node sets the keep-alive timeout itself.
       if (bodyIn && !socket.destroyed) socket.setTimeout(0);
     };
@@ -66,15 +60,18 @@ export function registerBodyGuard(fastify: FastifyInstance, limits: Limits, log:
     raw.once('close', () => release(false));
     reply.raw.once('finish', () => release(false));
     socket.setTimeout(limits.bodyIdleTimeoutMs);
-    if (!watched.has(socket)) {
-      watched.add(socket);
-      // Node's own handler would destroy the socket too (no request/response listener claims the timeout).
-      socket.on('timeout', () => {
-        const url = receiving.get(socket);
-        if (url !== undefined) log.warn({ idleMs: limits.bodyIdleTimeoutMs, url }, 'request body stalled: connection closed');
+    // A listener on the request takes the decision from Node (which would destroy the socket at
+    // once). The timer can fire late, after the loop was held (a 45k-frame request parsed):
+    // bytes already in the socket are read in this turn's I/O first, and only a body that
+    // really sent nothing is cut. Any byte read re-arms the socket's timer.
+    raw.on('timeout', () => {
+      const seen = socket.bytesRead;
+      setImmediate(() => {
+        if (raw.complete || socket.destroyed || socket.bytesRead !== seen) return;
+        log.warn({ idleMs: limits.bodyIdleTimeoutMs, url: req.url }, 'request body stalled: connection closed');
         socket.destroy();
       });
-    }
+    });
     done();
   });
   return { inflight: () => inflight };
