@@ -373,7 +373,7 @@ async function main(): Promise<void> {
       await Promise.all(Array.from({ length: 8 }, () => t.symbolicate(url, body)));
       const { completed, results } = await t.settle(url, 150_000);
       const key = `${env.prefix}:symbolicate:${t.jobs[0]}`;
-      const kept = Number((await run('redis-cli', ['-p', String(redis.port), 'memory', 'usage', key])).stdout.trim());
+      const kept = Number((await run('redis-cli', ['-p', String(redis.port), 'memory', 'usage', key, 'samples', '0'])).stdout.trim());
       const frames = [...results.values()].map((r) => (r as { threads: { frames: unknown[] }[] }).threads.reduce((n, th) => n + th.frames.length, 0));
       return {
         completed,
