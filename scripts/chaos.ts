@@ -89,6 +89,8 @@ class Tally {
   refused = 0;
   fiveXX = 0;
   slowestMs = 0;
+  /** Which request was the slowest (kind, status), for the log. */
+  slowestWhat = '';
   other: string[] = [];
   jobs: string[] = [];
   /** Refusals by error code. */
@@ -100,7 +102,10 @@ class Tally {
     try {
       const res = await fn();
       const body = await res.text();
-      this.slowestMs = Math.max(this.slowestMs, Date.now() - t0);
+      if (Date.now() - t0 > this.slowestMs) {
+        this.slowestMs = Date.now() - t0;
+        this.slowestWhat = `${kind} ${res.status} ${body.slice(0, 120)}`;
+      }
       if (res.status >= 500 || res.status === 429) {
         const code = /"code":"([A-Z_]+)"/.exec(body)?.[1] ?? '';
         if (REFUSALS.has(code)) {
@@ -212,6 +217,7 @@ async function main(): Promise<void> {
       redisMb: peaks.redisMb,
       note: [out.note ?? '', Object.entries(t.codes).map(([c, n]) => `${n} ${c}`).join(', ')].filter(Boolean).join('; '),
     });
+    process.stderr.write(`  slowest: ${t.slowestMs} ms, ${t.slowestWhat}\n`);
     if (t.other.length) process.stderr.write(`  ${fault}: ${t.other.slice(0, 8).join('\n  ')}\n`);
   };
   try {
