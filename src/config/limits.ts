@@ -48,6 +48,8 @@ export const DEFAULT_LIMITS: Limits = {
   // 2 GiB uploads at ~4 MB/s; stalled bodies are cut much sooner by bodyIdleTimeoutMs.
   requestTimeoutMs: 600_000,
   bodyIdleTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5_000,
+  // Fastify's default: above the 60 s idle timeout of common load balancers, which would
+  // otherwise reuse a connection we are closing (their 502).
+  keepAliveTimeoutMs: 72_000,
   maxInflightBodies: 32,
 };
