@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
@@ -71,6 +72,8 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     const stored = await packJobInput(data);
     return withTimeout(
       this.queue.add(JobName.Symbolicate, stored, {
+        // Unguessable (128 random bits): BullMQ's own ids count 1, 2, 3 and let anyone page through the results.
+        jobId: newJobId(),
         attempts: this.config.jobAttempts,
         backoff: { type: 'exponential', delay: 500 },
         // Bounded in time and in number: at a high rate, age alone would let Redis grow with it.
@@ -113,7 +116,8 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  async view(id: string): Promise<JobView | undefined> {
+  /** The job, and its owner (kept out of the view: the controller decides who may read it). */
+  async view(id: string): Promise<(JobView & { owner?: string }) | undefined> {
     await this.requireReady();
     const job = await withTimeout(Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id), 'read the job');
     if (!job) return undefined;
@@ -127,6 +131,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
       error: state === 'failed' ? job.failedReason : undefined,
       created_at: new Date(job.timestamp).toISOString(),
       finished_at: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+      owner: job.data?.owner,
     };
   }
 
@@ -196,6 +201,11 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     const job = await Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id).catch(() => undefined);
     return job && (await job.isCompleted()) ? this.results.unpack(job.returnvalue) : undefined;
   }
+}
+
+/** 22 characters of base64url (128 random bits): never a string BullMQ takes for an integer, which it refuses as a custom id. */
+export function newJobId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 /** Redis calls that would hang while Redis is away become a clear 503 instead. */
