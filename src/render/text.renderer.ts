@@ -33,21 +33,28 @@ const where = (file?: string, line?: number, column?: number) =>
 
 function renderFrameLines(f: UnifiedFrame, index: number): string[] {
   if (f.kind === 'go' && f.source === 'go-traceback') {
-    // Inlined calls as Go prints them: `f(...)` then the tab-indented file:line, above the frame owning the pc.
-    const inlined = f.inlined.flatMap((i) => [`${i.function}${i.args ?? '(...)'}`, `\t${where(i.file, i.line) ?? '??'}`]);
-    return [...inlined, `${f.function ?? '??'}${f.args ?? '(...)'}`, `\t${where(f.file, f.line) ?? '??'}${f.pc ? ` pc=${f.pc}` : ''}`];
+    return [...goInlinedLines(f), `${f.function ?? '??'}${f.args ?? '(...)'}`, `\t${where(f.file, f.line) ?? '??'}${f.pc ? ` pc=${f.pc}` : ''}`];
   }
   if (f.frame_type !== undefined) return completed(f, hsErrLine(f));
   if (f.input_module_offset !== undefined && f.kind === 'native') return completed(f, tombstoneLine(f, index));
   // A completed native line: `function (file:line)`, the frames inlined at its pc indented above it
   // (innermost first, as a stack reads), then where it came from.
-  const lines = f.inlined.map((i) => `    ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
+  const lines = f.kind === 'go' ? goInlinedLines(f) : f.inlined.map((i) => `    ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
   const name = f.function ? `${f.function}${f.function_offset ? `+${f.function_offset}` : ''}` : '??';
   const loc = where(f.file, f.line, f.column);
   lines.push(f.function ? `${name}${loc ? ` (${loc})` : ''}` : `?? (unresolved: ${f.reason ?? 'unknown'})`);
   const module = f.module ? `${basename(f.module)}${f.module_offset ? `+${f.module_offset}` : ''} ` : '';
   lines.push(`\t${f.kind} ${module}pc=${f.pc ?? '?'} (${f.source})`);
   return lines;
+}
+
+/**
+ * A Go frame's inlined calls as Go prints them, whichever source named them (Go's own
+ * text, or DWARF / .gopclntab for a core or a frame Go could not name): `pkg.f(...)` then
+ * the tab-indented file:line, innermost first, above the physical frame that owns the pc.
+ */
+function goInlinedLines(f: UnifiedFrame): string[] {
+  return f.inlined.flatMap((i) => [`${i.function}${i.args ?? '(...)'}`, `\t${where(i.file, i.line) ?? '??'}`]);
 }
 
 /**
