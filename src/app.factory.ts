@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'pino';
+import { httpServerOptions, registerBodyGuard } from './api/body-guard';
 import { HttpErrorFilter } from './api/http-error.filter';
 import { loadCommittedSpec } from './api/openapi';
 import { mountQueueDashboard } from './api/queue-dashboard';
@@ -17,11 +18,18 @@ import { Metrics } from './metrics/metrics';
 /** The HTTP application (roles api and all), configured the same for main, tests and the spec writer. */
 export async function createHttpApp(config: AppConfig, log: Logger): Promise<NestFastifyApplication> {
   // maxParamLength: a Go build id keyed as hex is ~166 characters (Fastify's default is 100).
-  const adapter = new FastifyAdapter({ bodyLimit: config.limits.maxBodyBytes, logger: false, routerOptions: { maxParamLength: 512 } });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.limits.maxBodyBytes,
+    logger: false,
+    routerOptions: { maxParamLength: 512 },
+    ...httpServerOptions(config.limits),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log), adapter, {
     logger: new PinoNestLogger(log.child({ component: 'nest' })),
   });
   const fastify = app.getHttpAdapter().getInstance();
+  // First onRequest hook: a body over the in-flight cap is refused before anything else reads it.
+  registerBodyGuard(fastify as never, config.limits, log.child({ component: 'http' }));
   await app.register(multipart as never, { limits: { fileSize: config.limits.maxUploadBytes } });
   registerRawTextParser(fastify, config.limits.maxBodyBytes);
   const metrics = app.get(Metrics);

@@ -34,6 +34,8 @@ import { CoreSweeper } from './jobs/core-sweeper';
 import { SYMCACHE_QUEUE, SymcacheJobs } from './jobs/symcache.queue';
 import { SymcacheWorker } from './jobs/symcache.worker';
 import { SymcacheResolver } from './resolve/symcache.resolver';
+import { ResultBlobs } from './jobs/result-blob';
+import { ResultSweeper } from './jobs/result-sweeper';
 
 const WORKER_METRICS = Symbol('WORKER_METRICS');
 
@@ -114,6 +116,7 @@ export class AppModule {
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: createStore(config, log, redis) },
       { provide: CoreStore, inject: [SymbolStore], useFactory: (store: SymbolStore) => new CoreStore(store.objects, store.stagingDir) },
+      { provide: ResultBlobs, inject: [SymbolStore], useFactory: (store: SymbolStore) => new ResultBlobs(store.objects, config.resultInlineMaxBytes) },
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,
@@ -172,7 +175,7 @@ export class AppModule {
         BullModule.registerQueue({ name: SYMCACHE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
-      providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper] : []), ...(worker ? workerProviders : [])],
+      providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper, ResultSweeper] : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics, RedisConnections],
     };
   }

@@ -21,7 +21,14 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('symbridge')
     .setDescription(
       'Symbolization for cross-language crash stacks: Go tracebacks, cgo/native frames and JNI, resolved from ' +
-        'debug files uploaded by build-id. Paste a crash into POST /v1/symbolicate (text/plain) and press Execute.',
+        'debug files uploaded by build-id. Paste a crash into POST /v1/symbolicate (text/plain) and press Execute.\n\n' +
+        `Connections (every endpoint, config in README): request line and headers within HTTP_HEADERS_TIMEOUT_MS (default ` +
+        `${DEFAULT_LIMITS.headersTimeoutMs / 1000} s) and the whole request within HTTP_REQUEST_TIMEOUT_MS (default ` +
+        `${DEFAULT_LIMITS.requestTimeoutMs / 1000} s), else 408 and closed; a body that sends nothing for HTTP_BODY_IDLE_TIMEOUT_MS ` +
+        `(default ${DEFAULT_LIMITS.bodyIdleTimeoutMs / 1000} s) is aborted and the connection closed (a partial upload is discarded); ` +
+        `idle keep-alive connections close after HTTP_KEEPALIVE_TIMEOUT_MS (default ${DEFAULT_LIMITS.keepAliveTimeoutMs / 1000} s). ` +
+        `At most HTTP_MAX_INFLIGHT_BODIES (default ${DEFAULT_LIMITS.maxInflightBodies}) request bodies are received at once per ` +
+        'instance; beyond it 503 SERVER_BUSY with Retry-After before the body is read.',
     )
     .setVersion('0.1.0')
     .addBearerAuth()

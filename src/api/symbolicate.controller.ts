@@ -70,7 +70,14 @@ export class SymbolicateController {
   @ApiResponse({ status: 415, type: ErrorDto, description: 'Content-Type not JSON, multipart or text' })
   @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line), or a core_dump that is not an x86-64 ELF core (says what it is)' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'More than RATE_LIMIT_SYMBOLICATE requests from this client in the window; Retry-After says when' })
-  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable, the store unreachable while storing a core_dump, or this instance is shutting down: nothing was queued, send it again' })
+  @ApiResponse({
+    status: 503,
+    type: ErrorDto,
+    description:
+      'Nothing was queued, send it again: Redis unavailable (QUEUE_UNAVAILABLE), Redis at its memory bound REDIS_MEMORY_LIMIT_BYTES ' +
+      '(QUEUE_FULL), more than HTTP_MAX_INFLIGHT_BODIES bodies in flight (SERVER_BUSY, Retry-After), the store unreachable while ' +
+      'storing a core_dump, or this instance is shutting down',
+  })
   async symbolicate(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() rawQuery: Record<string, unknown>): Promise<void> {
     // The answer is stored functions and lines by address: symbol data, read-scoped like the files.
     this.access.requireRead(req.headers.authorization, 'symbolicating (it reads the stored symbols)');

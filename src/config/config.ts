@@ -43,6 +43,10 @@ export interface AppConfig {
   jobRetentionSeconds: number;
   /** At most this many finished jobs are kept (each holds its result in Redis). */
   jobRetentionCount: number;
+  /** A compressed result larger than this is kept in the store, with a pointer in Redis. */
+  resultInlineMaxBytes: number;
+  /** New jobs are refused (503) while Redis used_memory is at this (0: only Redis' maxmemory bounds it). */
+  redisMemoryLimitBytes: number;
   /** Bearer tokens by scope (symbol-store.access.ts); upload also allows admin's. Never logged. */
   tokens: { upload: string[]; admin: string[]; read: string[] };
   /** open: anyone may read symbols and debuginfod; token: reads need a read, upload or admin token. */
@@ -125,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobTimeoutMs: dto.JOB_TIMEOUT_MS ?? 120_000,
     jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
     jobRetentionCount: dto.JOB_RETENTION_COUNT ?? 10_000,
+    resultInlineMaxBytes: dto.RESULT_INLINE_MAX_BYTES ?? 64 * 1024,
+    redisMemoryLimitBytes: dto.REDIS_MEMORY_LIMIT_BYTES ?? 1024 ** 3,
     tokens: {
       upload: [...tokenList(dto.UPLOAD_TOKEN), ...tokenList(dto.UPLOAD_TOKENS)],
       admin: tokenList(dto.ADMIN_TOKENS),
@@ -151,6 +157,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       rateSymbolicate: dto.RATE_LIMIT_SYMBOLICATE ?? DEFAULT_LIMITS.rateSymbolicate,
       rateUploads: dto.RATE_LIMIT_UPLOADS ?? DEFAULT_LIMITS.rateUploads,
       rateWindowMs: dto.RATE_LIMIT_WINDOW_MS ?? DEFAULT_LIMITS.rateWindowMs,
+      headersTimeoutMs: dto.HTTP_HEADERS_TIMEOUT_MS ?? DEFAULT_LIMITS.headersTimeoutMs,
+      requestTimeoutMs: dto.HTTP_REQUEST_TIMEOUT_MS ?? DEFAULT_LIMITS.requestTimeoutMs,
+      bodyIdleTimeoutMs: dto.HTTP_BODY_IDLE_TIMEOUT_MS ?? DEFAULT_LIMITS.bodyIdleTimeoutMs,
+      keepAliveTimeoutMs: dto.HTTP_KEEPALIVE_TIMEOUT_MS ?? DEFAULT_LIMITS.keepAliveTimeoutMs,
+      maxInflightBodies: dto.HTTP_MAX_INFLIGHT_BODIES ?? DEFAULT_LIMITS.maxInflightBodies,
     },
   };
 }
@@ -167,6 +178,9 @@ class EnvShape {
   MAX_FRAMES = 0; RATE_LIMIT_SYMBOLICATE = 0; RATE_LIMIT_UPLOADS = 0; RATE_LIMIT_WINDOW_MS = 0; SHUTDOWN_TIMEOUT_MS = 0;
   STORE_BACKEND = 0; S3_ENDPOINT = 0; S3_BUCKET = 0; S3_PREFIX = 0; S3_FORCE_PATH_STYLE = 0; S3_REGION = 0; AWS_REGION = 0;
   S3_TIMEOUT_MS = 0; CACHE_DIR = 0; CACHE_MAX_BYTES = 0; STORE_LOCK_WAIT_MS = 0;
+  HTTP_HEADERS_TIMEOUT_MS = 0; HTTP_REQUEST_TIMEOUT_MS = 0; HTTP_BODY_IDLE_TIMEOUT_MS = 0; HTTP_KEEPALIVE_TIMEOUT_MS = 0;
+  HTTP_MAX_INFLIGHT_BODIES = 0;
+  RESULT_INLINE_MAX_BYTES = 0; REDIS_MEMORY_LIMIT_BYTES = 0;
 }
 
 /** "" or a prefix ending in "/" (keys are prefix + buildid/...). */

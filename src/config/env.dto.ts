@@ -172,4 +172,25 @@ export class EnvDto {
 
   @IsOptional() @int() @IsInt() @Min(100)
   SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  HTTP_HEADERS_TIMEOUT_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  HTTP_BODY_IDLE_TIMEOUT_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(100)
+  HTTP_KEEPALIVE_TIMEOUT_MS?: number;
+
+  @IsOptional() @int() @IsInt() @Min(1)
+  HTTP_MAX_INFLIGHT_BODIES?: number;
+
+  @IsOptional() @int() @IsInt() @Min(0)
+  RESULT_INLINE_MAX_BYTES?: number;
+
+  @IsOptional() @int() @IsInt() @Min(0)
+  REDIS_MEMORY_LIMIT_BYTES?: number;
 }

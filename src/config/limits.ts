@@ -20,6 +20,16 @@ export interface Limits {
   rateUploads: number;
   /** The rate window, ms. */
   rateWindowMs: number;
+  /** A request's line and headers must arrive within this, ms (slowloris); then 408 and closed. */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this, ms; then 408 and closed. */
+  requestTimeoutMs: number;
+  /** A body that sends nothing for this long is aborted (socket closed, temp files removed), ms. */
+  bodyIdleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this, ms. */
+  keepAliveTimeoutMs: number;
+  /** Most request bodies being received at once per API process; beyond it 503 + Retry-After. */
+  maxInflightBodies: number;
 }
 
 /** Defaults as documented (the OpenAPI text is generated from these, not from the environment). */
@@ -34,4 +44,12 @@ export const DEFAULT_LIMITS: Limits = {
   rateSymbolicate: 600,
   rateUploads: 120,
   rateWindowMs: 60_000,
+  headersTimeoutMs: 10_000,
+  // 2 GiB uploads at ~4 MB/s; stalled bodies are cut much sooner by bodyIdleTimeoutMs.
+  requestTimeoutMs: 600_000,
+  bodyIdleTimeoutMs: 10_000,
+  // Fastify's default: above the 60 s idle timeout of common load balancers, which would
+  // otherwise reuse a connection we are closing (their 502).
+  keepAliveTimeoutMs: 72_000,
+  maxInflightBodies: 32,
 };

@@ -11,6 +11,8 @@ import { SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { withDeadline } from './deadline';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
+import { packJobInput, ResultBlobs } from './result-blob';
+import { RedisMemoryGuard } from './redis-memory-guard';
 
 export type JobState = 'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'prioritized' | 'waiting-children' | 'unknown';
 
@@ -39,6 +41,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   /** Set by shutdown: new jobs are refused, the ?wait calls in flight are let finish. */
   private drainingSince?: number;
   private readonly waits = new Set<Promise<unknown>>();
+  private readonly memoryGuard: RedisMemoryGuard;
 
   constructor(
     @InjectQueue(SYMBOLICATE_QUEUE) private readonly queue: Queue<SymbolicateJobV1, UnifiedStack, JobName>,
@@ -46,7 +49,9 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     @Inject(LOGGER) private readonly log: Logger,
     metrics: Metrics,
     private readonly redis: RedisConnections,
+    private readonly results: ResultBlobs,
   ) {
+    this.memoryGuard = new RedisMemoryGuard(async () => (await this.queue.client) as never, config.redisMemoryLimitBytes);
     this.queue.on('error', (err) => this.log.warn({ err: err.message }, 'queue connection error'));
     // Every ?wait in flight holds one 'closing' listener (BullMQ's waitUntilFinished) until
     // its job ends: 11 concurrent waits is load, not a leak, so no MaxListeners warning.
@@ -62,8 +67,11 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     // While Redis is away, ioredis would park the command and run it on reconnect: a job the
     // client was told failed (503) would run later anyway. Refuse up front instead.
     await this.requireReady('nothing was queued, try again shortly');
+    // Bounded by bytes too: a Redis near its memory bound would evict or refuse the queue's own keys.
+    await withTimeout(this.memoryGuard.check(), 'read Redis memory use');
+    const stored = await packJobInput(data);
     return withTimeout(
-      this.queue.add(JobName.Symbolicate, data, {
+      this.queue.add(JobName.Symbolicate, stored, {
         // Unguessable (128 random bits): BullMQ's own ids count 1, 2, 3 and let anyone page through the results.
         jobId: newJobId(),
         attempts: this.config.jobAttempts,
@@ -99,7 +107,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   private async waitUntil(job: Job<SymbolicateJobV1, UnifiedStack, JobName>, until: number): Promise<UnifiedStack | undefined> {
     const events = await this.queueEvents();
     try {
-      return await job.waitUntilFinished(events, Math.max(1, until - Date.now()));
+      return await this.results.unpack(await job.waitUntilFinished(events, Math.max(1, until - Date.now())));
     } catch (err) {
       const message = (err as Error).message ?? '';
       // A finish event can be missed (e.g. while the events stream was still starting): ask the job itself.
@@ -119,7 +127,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
       id,
       state,
       progress,
-      result: state === 'completed' ? job.returnvalue : undefined,
+      result: state === 'completed' ? await this.results.unpack(job.returnvalue) : undefined,
       error: state === 'failed' ? job.failedReason : undefined,
       created_at: new Date(job.timestamp).toISOString(),
       finished_at: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
@@ -191,7 +199,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     const client = (await this.queue.client) as unknown as { status: string };
     if (client.status !== 'ready') return undefined; // Redis away: 202, the client polls
     const job = await Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id).catch(() => undefined);
-    return job && (await job.isCompleted()) ? job.returnvalue : undefined;
+    return job && (await job.isCompleted()) ? this.results.unpack(job.returnvalue) : undefined;
   }
 }
 

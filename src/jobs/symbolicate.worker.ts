@@ -13,6 +13,7 @@ import { SymbolicatePipeline } from '../pipeline/symbolicate.pipeline';
 import { CoreStore } from '../symbol-store/core-store';
 import { withDeadline } from './deadline';
 import { JobName, JobProgress, SYMBOLICATE_QUEUE, SymbolicateJobV1 } from './queue.constants';
+import { PackedResult, ResultBlobs, unpackJobInput } from './result-blob';
 
 const RETRYABLE = new Set<ErrorCode>(['STORAGE_UNAVAILABLE', 'QUEUE_UNAVAILABLE']);
 
@@ -24,7 +25,7 @@ const RETRYABLE = new Set<ErrorCode>(['STORAGE_UNAVAILABLE', 'QUEUE_UNAVAILABLE'
  */
 @Injectable()
 export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private worker?: Worker<SymbolicateJobV1, UnifiedStack, JobName>;
+  private worker?: Worker<SymbolicateJobV1, PackedResult, JobName>;
 
   constructor(
     private readonly pipeline: SymbolicatePipeline,
@@ -34,6 +35,7 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
     @Inject(LOGGER) private readonly log: Logger,
     private readonly metrics: Metrics,
     private readonly redis: RedisConnections,
+    private readonly results: ResultBlobs,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -78,8 +80,15 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
     await withDeadline(ping, timeoutMs, () => new Error(`Redis did not answer within ${timeoutMs} ms`));
   }
 
-  async process(job: Job<SymbolicateJobV1, UnifiedStack, JobName>): Promise<UnifiedStack> {
+  /** The result goes back to Redis compressed, or as a pointer into the store when large (result-blob.ts). */
+  async process(job: Job<SymbolicateJobV1, PackedResult, JobName>): Promise<PackedResult> {
+    const result = await this.run(job);
+    return this.results.pack(job.id!, result);
+  }
+
+  async run(job: Job<SymbolicateJobV1, PackedResult, JobName>): Promise<UnifiedStack> {
     if (job.data.v !== 1) throw new UnrecoverableError(`unknown job payload version ${String(job.data.v)}`);
+    const data = await unpackJobInput(job.data);
     const started = Date.now();
     let lastStage = '';
     try {
@@ -88,10 +97,10 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
         lastStage = stage;
         void job.updateProgress({ stage, done, total } satisfies JobProgress).catch(() => undefined);
       };
-      const core = job.data.core;
+      const core = data.core;
       const run = core
-        ? this.corePipeline.run({ open: () => this.cores.open(core.id), coreName: core.name, traceback: job.data.traceback, modules: job.data.modules }, progress)
-        : this.pipeline.run(job.data, progress);
+        ? this.corePipeline.run({ open: () => this.cores.open(core.id), coreName: core.name, traceback: data.traceback, modules: data.modules }, progress)
+        : this.pipeline.run(data, progress);
       // No job is stuck: past JOB_TIMEOUT_MS it fails naming its stage (the symbolizers have their own timeouts).
       const ms = this.config.jobTimeoutMs;
       const result = await withDeadline(

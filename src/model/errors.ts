@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'QUEUE_UNAVAILABLE'
+  | 'QUEUE_FULL'
+  | 'SERVER_BUSY'
   | 'STORAGE_UNAVAILABLE'
   | 'STORAGE_FULL'
   | 'RATE_LIMITED'

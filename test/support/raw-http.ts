@@ -33,6 +33,8 @@ export interface StalledOutcome {
   text: string;
   /** ms from the first byte sent until the server closed the socket. */
   closedAfterMs: number;
+  /** ms from the last byte handed to the kernel until the server closed the socket. */
+  closedAfterSentMs: number;
 }
 
 /**
@@ -43,12 +45,13 @@ export function stall(base: string, head: string, sent: Buffer | string, giveUpM
   const u = new URL(base);
   const socket = connect(Number(u.port), u.hostname);
   const t0 = Date.now();
+  let sentAt = t0;
   let text = '';
   const outcome = new Promise<StalledOutcome>((resolve) => {
     const done = () => {
       clearTimeout(timer);
       const status = /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1];
-      resolve({ status: status ? Number(status) : undefined, text, closedAfterMs: Date.now() - t0 });
+      resolve({ status: status ? Number(status) : undefined, text, closedAfterMs: Date.now() - t0, closedAfterSentMs: Date.now() - sentAt });
     };
     const timer = setTimeout(() => {
       socket.destroy();
@@ -58,8 +61,8 @@ export function stall(base: string, head: string, sent: Buffer | string, giveUpM
     socket.on('error', () => undefined);
   });
   socket.on('connect', () => {
-    socket.write(head);
-    if (sent.length > 0) socket.write(sent);
+    socket.write(head, () => (sentAt = Date.now()));
+    if (sent.length > 0) socket.write(sent, () => (sentAt = Date.now()));
   });
   return { socket, outcome };
 }
