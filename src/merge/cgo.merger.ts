@@ -1,3 +1,4 @@
+import { noteMissingFrames } from './missing-frames';
 import { CrashReport, GoroutineTrace, RawFrame, SignalBlock, SignalInfo } from '../model/crash-report';
 import { ResolvedFrame, ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
@@ -16,6 +17,9 @@ export interface MergedThread {
   /** The goroutine a core thread was running, or the goroutine itself (cores). */
   goroutine?: number;
   unwindStopped?: string;
+  /** Go's `created by` line, and `...additional frames elided...`, as printed. */
+  createdBy?: GoroutineTrace['createdBy'];
+  framesElided?: boolean;
 }
 
 const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;
@@ -80,7 +84,9 @@ export function mergeGoStack(
       m: own ? block!.m : undefined,
       signal: own ? block!.signal : undefined,
       registers: own && Object.keys(block!.registers).length > 0 ? block!.registers : undefined,
-      frames,
+      createdBy: g.createdBy,
+      framesElided: g.framesElided || undefined,
+      frames: isCrashed ? noteMissingFrames(frames, g.frames) : frames,
     };
   });
   return threads;
