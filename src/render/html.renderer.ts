@@ -71,7 +71,7 @@ export function renderResult(stack: UnifiedStack, baseUrl: string, job?: CrashPa
   const threads = stack.threads.map((t, i) => renderThread(t, i === 0 && t.crashed)).join('\n');
   return `<section id="summary">
 <h2 id="headline">${esc(stack.headline ?? 'Crash')}</h2>
-${signal}${problematic}${job ? `<p class="job">job <a href="/v1/jobs/${encodeURIComponent(job.id)}">${esc(job.id)}</a> · <a href="/v1/jobs/${encodeURIComponent(job.id)}" data-accept="text/plain">text</a></p>` : ''}
+${signal}${problematic}${job ? `<p class="job">job <a href="/v1/jobs/${encodeURIComponent(job.id)}">${esc(job.id)}</a></p>` : ''}
 <p class="legend"><span class="kind kind-native">native</span> <span class="kind kind-go">go</span> <span class="kind kind-java">java</span> <span class="kind kind-jvm">jvm</span> frames; the source badge says where each answer came from.</p>
 </section>
 <section id="threads"><h2>Threads</h2>
@@ -115,11 +115,11 @@ function renderFrame(f: UnifiedFrame): string {
     .filter((p) => p)
     .join(' ');
   const reason = f.source === 'unresolved' || f.source === 'hs-err' ? `<div class="reason">${esc(f.reason ?? 'not resolved')}</div>` : '';
-  const gap = f.frames_missing_after ? `\n<li class="gap">${esc(f.frames_missing_after)}</li>` : '';
-  return `<li class="frame kind-${esc(f.kind)} source-${esc(f.source)}">
+  const gap = f.frames_missing_after ? `\n<div class="gap">${esc(f.frames_missing_after)}</div>` : '';
+  return `<li class="frame frame-${esc(f.kind)} source-${esc(f.source)}">
 ${f.inlined.length > 0 ? `<ol class="inlined">${f.inlined.map(renderInlined).join('')}</ol>` : ''}<div class="fn"><span class="kind kind-${esc(f.kind)}">${esc(f.kind)}</span> <code class="function">${esc(name)}${f.kind === 'go' && f.args ? esc(f.args) : ''}</code> <span class="source">${esc(f.source)}</span></div>
-<div class="where">${location(f.file, f.line, f.column)} ${place}</div>${reason}
-</li>${gap}`;
+<div class="where">${location(f.file, f.line, f.column)} ${place}</div>${reason}${gap}
+</li>`;
 }
 
 function renderInlined(i: InlinedFrame): string {
@@ -187,7 +187,8 @@ ol.frames{padding-left:28px;margin:6px 0}li.frame{margin:4px 0}
 .source-unresolved .function{color:#b71c1c}.where{color:#444;margin-left:52px}
 .reason{color:#8d6e00;margin-left:52px;font-size:12.5px}
 ol.inlined{list-style:none;padding-left:0;margin:0;color:#555}ol.inlined .kind{background:#f5f5f5}
-li.gap,p.gap{list-style:none;color:#8d6e00;font-style:italic}
+div.gap,p.gap{color:#8d6e00;font-style:italic;margin:4px 0 4px 52px;border-left:3px dashed #e0b000;padding-left:6px}
+li.frame{border-left:3px solid #ddd;padding-left:6px}li.frame-native{border-color:#fb8c00}li.frame-go{border-color:#039be5}li.frame-java{border-color:#43a047}li.frame-jvm{border-color:#8e24aa}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 6px;text-align:left;vertical-align:top}
 tr.status-missing td:nth-child(2),tr.status-mismatch td:nth-child(2){color:#b71c1c;font-weight:600}
 .diag-warning .level{color:#8d6e00}.diag-error .level{color:#b71c1c}.error{color:#b71c1c}

@@ -50,17 +50,17 @@ it('paste a cgo crash, see the unified stack: crashed thread open, the native fr
   // The inline chain above it, innermost first, as llvm-symbolizer gives it.
   expect(await top.locator('.inlined .function').allInnerTexts()).toEqual(sym.slice(0, -1).map((s) => s.FunctionName));
   // The gap Go leaves between the C fault and runtime.cgocall is said right there.
-  expect(await crashed.locator('li.gap').first().innerText()).toMatch(/Go prints no frames between the C fault and runtime\.cgocall/);
+  expect(await crashed.locator('li.frame').first().locator('.gap').innerText()).toMatch(/Go prints no frames between the C fault and runtime\.cgocall/);
   // Go frames are told apart, with Go's own source.
-  expect(await crashed.locator('li.kind-go .fn .source').first().innerText()).toBe('go-traceback');
+  expect(await crashed.locator('li.frame-go .fn .source').first().innerText()).toBe('go-traceback');
   // Every other thread folded.
   const others = page.locator('#threads details.thread:not(:first-child)');
   expect(await others.count()).toBeGreaterThan(3);
   expect(await page.locator('#threads details.thread[open]').count()).toBe(1);
-  // Modules: libcrashy found; libc missing with the command that fixes it.
-  const libc = page.locator('#modules tr', { hasText: 'libc.so.6' });
-  expect(await libc.locator('td').nth(1).innerText()).toBe('missing');
-  expect(await libc.locator('code.upload').innerText()).toBe(`curl -fsS -H "Authorization: Bearer $SYMBRIDGE_UPLOAD_TOKEN" -F files=@path/to/libc.so.6 ${svc.url}/v1/symbols`);
+  // Modules: libcrashy found; the executable (not uploaded here) missing, with the command that fixes it.
+  const exe = page.locator('#modules tr', { hasText: 'crashy-pie' });
+  expect(await exe.locator('td').nth(1).innerText()).toBe('missing');
+  expect(await exe.locator('code.upload').innerText()).toBe(`curl -fsS -H "Authorization: Bearer $SYMBRIDGE_UPLOAD_TOKEN" -F files=@path/to/crashy-pie ${svc.url}/v1/symbols`);
   expect(await page.locator('#modules tr', { hasText: 'libcrashy.so' }).locator('td').nth(1).innerText()).toBe('found');
   expect(await page.locator('#diagnostics li').count()).toBeGreaterThan(0);
   // The answer is a job: the URL names it, and opening it again renders the same page.
