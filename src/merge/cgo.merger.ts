@@ -20,6 +20,8 @@ export interface MergedThread {
   /** Go's `created by` line, and `...additional frames elided...`, as printed. */
   createdBy?: GoroutineTrace['createdBy'];
   framesElided?: boolean;
+  /** A goroutine's header line as printed. */
+  inputHeader?: string;
 }
 
 const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;
@@ -85,6 +87,7 @@ export function mergeGoStack(
       signal: own ? block!.signal : undefined,
       registers: own && Object.keys(block!.registers).length > 0 ? block!.registers : undefined,
       createdBy: g.createdBy,
+      inputHeader: g.header,
       framesElided: g.framesElided || undefined,
       frames: isCrashed ? noteMissingFrames(frames, g.frames) : frames,
     };

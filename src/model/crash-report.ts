@@ -109,6 +109,8 @@ export interface GoroutineTrace extends ThreadTrace {
   inputLine: number;
   frames: RawFrame[];
   /** `created by X in goroutine N` + `\tfile:line +0x25`, as printed. */
+  /** The header line as printed (`goroutine 7 gp=.. m=.. [chan receive, 3 minutes]:`): state keeps only the first word group. */
+  header?: string;
   createdBy?: { function: string; goroutine?: number; file?: string; line?: number; entryOffset?: Address; inputLine?: number };
   framesElided?: boolean;
   /** `runtime stack:` (the system stack of a fatal error) rather than a goroutine. */

@@ -104,6 +104,8 @@ export interface UnifiedThread {
   registers?: Record<string, string>;
   /** Go's `created by X in goroutine N` + `\tfile:line +0x25` under the stack, as printed. */
   created_by?: CreatedBy;
+  /** A goroutine's header as printed (`goroutine 7 [chan receive, 3 minutes, locked to thread]:`): state keeps only its first part. */
+  input_header?: string;
   /** Go printed `...additional frames elided...` (more than 100 frames). */
   frames_elided?: boolean;
   frames: UnifiedFrame[];

@@ -53,6 +53,7 @@ export function renderJson(
           }
         : undefined,
       frames_elided: t.framesElided,
+      input_header: t.inputHeader,
       frames: t.frames.map(renderFrame),
     })),
     modules,

@@ -53,6 +53,7 @@ function threadSignalLines(t: UnifiedThread): string[] {
 /** `goroutine 1 [syscall]:`, `runtime stack:`, an M's g0 as `goroutine 0 [idle]:`; other producers' threads named and marked. */
 function threadHeader(t: UnifiedThread): string {
   if (t.id === 'runtime stack') return 'runtime stack:';
+  if (t.input_header) return t.input_header;
   if (/^goroutine \d+$/.test(t.id)) return `${t.id} [${t.state ?? 'unknown'}]:`;
   if (/^m \d+$/.test(t.id) && t.name?.startsWith('goroutine 0')) return `goroutine 0 [${t.state ?? 'idle'}]:`;
   if (t.id === t.state) return `${t.id}:`;

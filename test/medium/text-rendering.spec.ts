@@ -87,6 +87,9 @@ describe('the cgo segv (PIE), no cgo traceback walker', () => {
     expect(out).toContain('created by runtime.init.6');
     expect(out[out.indexOf('created by runtime.init.6') + 1]).toBe('\truntime/proc.go:290 +0x25');
     expect(out).toContain('runtime.goparkunlock(...)');
+    const headers = inputLines(stderr).filter((l) => /^goroutine \d+ .*:$/.test(l));
+    expect(headers.length).toBeGreaterThan(5);
+    expect(out.filter((l) => /^goroutine \d+ .*:$/.test(l)).sort()).toEqual(headers.sort());
   });
 
   it('the only frame lines not in the input are the filled-in native ones and the gap note', () => {

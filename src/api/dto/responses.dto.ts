@@ -97,6 +97,8 @@ export class ThreadDto {
   @ApiPropertyOptional({ type: CreatedByDto, description: "Go's `created by X in goroutine N` + `file:line +0x25` under the stack, as printed" })
   created_by?: CreatedByDto;
   @ApiPropertyOptional({ description: 'Go printed `...additional frames elided...`' }) frames_elided?: boolean;
+  @ApiPropertyOptional({ description: "A goroutine's header line as printed (state keeps only its first part)", example: 'goroutine 7 [chan receive, 3 minutes]:' })
+  input_header?: string;
   @ApiProperty({ type: [FrameDto] }) frames!: FrameDto[];
 }
 

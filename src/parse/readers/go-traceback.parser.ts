@@ -161,7 +161,7 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
         current = earlier;
       } else {
         current = m
-          ? { id, name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
+          ? { id, name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), header: text, inputLine: line.no, frames: [] }
           : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
         report.goroutines.push(current);
       }

@@ -63,3 +63,16 @@ describe("the shell's trailer is not a frame", () => {
     }
   });
 });
+
+describe('goroutine headers as printed', () => {
+  it('keeps the whole header: extra words in the brackets, gp= m= mp= (state keeps the first part)', () => {
+    const text = [
+      'goroutine 7 gp=0xc000007a40 m=nil [chan receive, 3 minutes, locked to thread]:',
+      'main.worker()',
+      '\t/app/main.go:20 +0x29',
+    ].join('\n');
+    const g = parseInput({ traceback: text }).report.goroutines[0];
+    expect(g.header).toBe(text.split('\n')[0]);
+    expect(g.state).toBe('chan receive');
+  });
+});
