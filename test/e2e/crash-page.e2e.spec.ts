@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { UnifiedStack } from '../../src/model/unified-stack';
 import { ARTIFACTS, launchBrowser } from '../support/browser';
-import { captured, groundTruth, LIBCRASHY } from '../support/fixtures';
+import { captured, FIXTURES, groundTruth, LIBCRASHY } from '../support/fixtures';
 import { startService, TestService, upload } from '../support/service';
 
 /**
@@ -13,13 +13,17 @@ import { startService, TestService, upload } from '../support/service';
  * modules table names what is missing with the upload command. A hostile crash text renders
  * inert. Screenshots go to test-artifacts/.
  */
+const JNI = join(FIXTURES, 'jni-crash');
 let svc: TestService;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   svc = await startService();
-  const up = await upload(svc.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }]);
+  const up = await upload(svc.url, [
+    { name: 'libcrashy.so', data: readFileSync(LIBCRASHY) },
+    { name: 'libjnicrash.so', data: readFileSync(join(JNI, 'build', 'libjnicrash.so')) },
+  ]);
   expect(up.status).toBeLessThan(300);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
@@ -69,6 +73,32 @@ it('paste a cgo crash, see the unified stack: crashed thread open, the native fr
   await page.goto(url);
   expect(await page.locator('#threads details.thread[open] li.frame .fn .function').first().innerText()).toBe(physical.FunctionName);
 }, 90_000);
+
+it('a JVM hs_err log: native, Java and VM frames told apart, each with its source; the hs_err-named ones say why', async () => {
+  await page.goto(`${svc.url}/`);
+  await page.locator('#paste').fill(readFileSync(join(JNI, 'captured', 'hs_err.log'), 'utf8'));
+  await page.locator('#submit').click();
+  const crashed = page.locator('#threads details.thread[open]');
+  await crashed.locator('li.frame').first().waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'crash-page-jni.png'), fullPage: true });
+  type Sym = { FunctionName: string; FileName: string; Line: number; Column: number };
+  const truth = JSON.parse(readFileSync(join(JNI, 'captured', 'groundtruth.json'), 'utf8')) as { frames: Array<{ llvm_symbolizer: Array<{ Symbol: Sym[] }> }> };
+  const chain = truth.frames[0].llvm_symbolizer[0].Symbol;
+  const physical = chain[chain.length - 1];
+  const top = crashed.locator('li.frame').first();
+  expect(await top.locator('.fn .function').innerText()).toBe(physical.FunctionName);
+  expect(await top.locator('.fn .kind').innerText()).toBe('native');
+  expect(await top.locator('.fn .source').innerText()).toBe('dwarf');
+  expect(await top.locator('.where .loc').first().innerText()).toBe(`${physical.FileName}:${physical.Line}:${physical.Column}`);
+  expect(await top.locator('.inlined .function').allInnerTexts()).toEqual(chain.slice(0, -1).map((s) => s.FunctionName));
+  const java = crashed.locator('li.frame-java');
+  expect(await java.first().locator('.fn .function').innerText()).toBe('Crash.run(I)I');
+  expect(await java.first().locator('.fn .source').innerText()).toBe('jvm');
+  const named = crashed.locator('li.frame.source-hs-err').first();
+  expect(await named.locator('.reason').innerText()).toMatch(/no uploaded file named libjvm\.so/);
+  expect(await page.locator('#headline').innerText()).not.toBe('');
+  expect(await page.locator('pre.signal').innerText()).toMatch(/SIGSEGV \(0xb\) at pc=0x[0-9a-f]+[\s\S]*SEGV_MAPERR/);
+}, 60_000);
 
 it('a job still running shows its state and the page follows it to the result', async () => {
   // ?wait=0: the API answers 202 at once; the job page opened now is polled by the script until done.
