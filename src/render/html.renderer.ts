@@ -114,7 +114,9 @@ function renderFrame(f: UnifiedFrame): string {
   ]
     .filter((p) => p)
     .join(' ');
-  const reason = f.source === 'unresolved' || f.source === 'hs-err' ? `<div class="reason">${esc(f.reason ?? 'not resolved')}</div>` : '';
+  // Why, first clause only: what to do about it is in the modules table and the diagnostics, once per module.
+  const why = f.reason?.split(';')[0];
+  const reason = f.source === 'unresolved' || f.source === 'hs-err' ? `<div class="reason" title="${esc(f.reason ?? '')}">${esc(why ?? 'not resolved')}</div>` : '';
   const gap = f.frames_missing_after ? `\n<div class="gap">${esc(f.frames_missing_after)}</div>` : '';
   return `<li class="frame frame-${esc(f.kind)} source-${esc(f.source)}">
 ${f.inlined.length > 0 ? `<ol class="inlined">${f.inlined.map(renderInlined).join('')}</ol>` : ''}<div class="fn"><span class="kind kind-${esc(f.kind)}">${esc(f.kind)}</span> <code class="function">${esc(name)}${f.kind === 'go' && f.args ? esc(f.args) : ''}</code> <span class="source">${esc(f.source)}</span></div>
