@@ -23,7 +23,7 @@ export function renderText(stack: UnifiedStack): string {
     });
     if (t.frames_elided) out.push('...additional frames elided...');
     if (t.created_by) out.push(...createdByLines(t.created_by));
-    if (t.registers && !isJvmOrTombstone(t)) {
+    if (t.registers && t.signal && !isJvmOrTombstone(t)) {
       // Go prints the crash block's registers after all its goroutines (a blank line before), an M's right under its g0.
       if (t.crashed) out.push('');
       for (const [name, value] of Object.entries(t.registers)) out.push(`${name.padEnd(6)} ${value}`);
