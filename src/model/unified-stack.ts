@@ -142,6 +142,8 @@ export interface Diagnostic {
 
 export interface UnifiedStack {
   headline?: string;
+  /** Go's `panic:` lines when there are more than one (nested, `[recovered]`), in input order; headline is the first. */
+  panics?: { text: string; recovered: boolean; input_line: number }[];
   /** hs_err's `# Problematic frame:` line as printed, and where. */
   problematic_frame?: { text: string; input_line: number };
   /** text: the lines that reported the signal, as printed (Go's `[signal ..]` line, or `SIGILL: ..` + `PC=..`), and where. */

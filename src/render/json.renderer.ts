@@ -14,6 +14,7 @@ export function renderJson(
   const s = report.signal;
   return {
     headline: report.headline?.text,
+    panics: report.panics && report.panics.length > 1 ? report.panics.map((p) => ({ text: p.text, recovered: p.recovered, input_line: p.inputLine })) : undefined,
     problematic_frame:
       report.hsErr?.problematicText && report.hsErr.problematicFrame
         ? { text: report.hsErr.problematicText, input_line: report.hsErr.problematicFrame.inputLine }

@@ -11,7 +11,9 @@ import { basename } from '../normalize/find-mapping';
  */
 export function renderText(stack: UnifiedStack): string {
   const out: string[] = [];
-  if (stack.headline && !(stack.signal?.text?.[0] === stack.headline)) out.push(stack.headline);
+  // Nested panics as Go prints them: `panic: a [recovered]` then `\tpanic: b`.
+  if (stack.panics?.length && stack.headline?.startsWith('panic: ')) out.push(...stack.panics.map((p, i) => `${i > 0 ? '\t' : ''}panic: ${p.text}${p.recovered ? ' [recovered]' : ''}`));
+  else if (stack.headline && !(stack.signal?.text?.[0] === stack.headline)) out.push(stack.headline);
   if (stack.signal) out.push(...signalLines(stack.signal));
   for (const t of stack.threads) {
     if (out.length > 0) out.push('');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SymbolicatePipeline } from '../../src/pipeline/symbolicate.pipeline';
 import { renderText } from '../../src/render/text.renderer';
@@ -5,7 +6,7 @@ import { Demangler } from '../../src/resolve/demangler';
 import { FrameResolver } from '../../src/resolve/frame-resolver';
 import { LlvmSymbolizerPool } from '../../src/resolve/llvm-symbolizer.pool';
 import { LlvmSymbolizerResolver } from '../../src/resolve/llvm-symbolizer.resolver';
-import { captured, CGO, groundTruth, LIBCRASHMODES, LIBCRASHY, modeRun } from '../support/fixtures';
+import { captured, CGO, FIXTURES, groundTruth, LIBCRASHMODES, LIBCRASHY, modeRun } from '../support/fixtures';
 import { storeWith } from '../unit/normalize/store.support';
 
 /**
@@ -135,5 +136,18 @@ describe('the crash modes (GOTRACEBACK=crash, PIE)', () => {
     const g0 = block(run.stderr.split('\n').slice(q).join('\n'), 'goroutine 0 [idle]:');
     const og0 = out.indexOf('goroutine 0 [idle]:', o);
     expect(out.slice(og0, og0 + g0.length)).toEqual(g0);
+  });
+});
+
+describe('nested and recovered panics (go-forms, Go 1.19)', () => {
+  it.each(['recovered', 'nested'])('%s: every panic line as printed, then the goroutines as printed', async (name) => {
+    const text = readFileSync(join(FIXTURES, 'go-forms', 'captured', `${name}.txt`), 'utf8');
+    const out = inputLines(renderText(await pipeline.run({ traceback: text })));
+    const input = inputLines(text);
+    expect(out.slice(0, 2)).toEqual(input.slice(0, 2));
+    expect(input[1]).toMatch(/^\tpanic: /);
+    const g1 = block(text, 'goroutine 1 [running]:');
+    const at = out.indexOf('goroutine 1 [running]:');
+    expect(out.slice(at, at + g1.length)).toEqual(g1);
   });
 });

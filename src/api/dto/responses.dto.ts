@@ -141,8 +141,16 @@ export class ProblematicFrameDto {
   @ApiProperty() input_line!: number;
 }
 
+export class PanicLineDto {
+  @ApiProperty({ example: 'first failure' }) text!: string;
+  @ApiProperty() recovered!: boolean;
+  @ApiProperty() input_line!: number;
+}
+
 export class UnifiedStackDto {
   @ApiPropertyOptional() headline?: string;
+  @ApiPropertyOptional({ type: [PanicLineDto], description: "Go's `panic:` lines when there are more than one (nested, `[recovered]`), in input order" })
+  panics?: PanicLineDto[];
   @ApiPropertyOptional({ type: ProblematicFrameDto, description: "hs_err's `# Problematic frame:` as printed" }) problematic_frame?: ProblematicFrameDto;
   @ApiPropertyOptional({ type: SignalDto }) signal?: SignalDto;
   @ApiProperty({ type: [ThreadDto] }) threads!: ThreadDto[];
