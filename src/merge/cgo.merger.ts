@@ -22,6 +22,8 @@ export interface MergedThread {
   framesElided?: boolean;
   /** A goroutine's header line as printed. */
   inputHeader?: string;
+  /** Go printed `goroutine running on other thread; stack unavailable`. */
+  stackUnavailable?: boolean;
 }
 
 const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;
@@ -88,6 +90,7 @@ export function mergeGoStack(
       registers: own && Object.keys(block!.registers).length > 0 ? block!.registers : undefined,
       createdBy: g.createdBy,
       inputHeader: g.header,
+      stackUnavailable: g.stackUnavailable || undefined,
       framesElided: g.framesElided || undefined,
       frames: isCrashed ? noteMissingFrames(frames, g.frames) : frames,
     };

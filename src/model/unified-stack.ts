@@ -106,6 +106,8 @@ export interface UnifiedThread {
   created_by?: CreatedBy;
   /** A goroutine's header as printed (`goroutine 7 [chan receive, 3 minutes, locked to thread]:`): state keeps only its first part. */
   input_header?: string;
+  /** Go printed `goroutine running on other thread; stack unavailable` (and no M block printed it later). */
+  stack_unavailable?: boolean;
   /** Go printed `...additional frames elided...` (more than 100 frames). */
   frames_elided?: boolean;
   frames: UnifiedFrame[];

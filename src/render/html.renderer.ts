@@ -94,7 +94,7 @@ function renderThread(t: UnifiedThread, open: boolean): string {
   const created = t.created_by
     ? `<p class="created-by">created by <code>${esc(t.created_by.function)}</code>${t.created_by.goroutine !== undefined ? ` in goroutine ${esc(t.created_by.goroutine)}` : ''}${t.created_by.file ? ` <span class="loc">${esc(t.created_by.file)}:${esc(t.created_by.line)}</span>` : ''}</p>`
     : '';
-  const stopped = t.unwind_stopped ? `<p class="gap">${esc(t.unwind_stopped)}</p>` : '';
+  const stopped = t.unwind_stopped ? `<p class="gap">${esc(t.unwind_stopped)}</p>` : t.stack_unavailable ? '<p class="gap">goroutine running on other thread; stack unavailable</p>' : '';
   return `<details class="thread${t.crashed ? ' crashed-thread' : ''}"${open ? ' open' : ''}>
 <summary>${summary}</summary>
 <ol class="frames">

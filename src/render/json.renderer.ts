@@ -55,6 +55,7 @@ export function renderJson(
         : undefined,
       frames_elided: t.framesElided,
       input_header: t.inputHeader,
+      stack_unavailable: t.stackUnavailable,
       frames: t.frames.map(renderFrame),
     })),
     modules,

@@ -19,6 +19,7 @@ export function renderText(stack: UnifiedStack): string {
     if (out.length > 0) out.push('');
     if (t.signal && !t.crashed) out.push('-----', '', ...threadSignalLines(t), '');
     out.push(threadHeader(t));
+    if (t.stack_unavailable) out.push('\tgoroutine running on other thread; stack unavailable');
     t.frames.forEach((f, i) => {
       out.push(...renderFrameLines(f, i));
       if (f.frames_missing_after) out.push(`\t... ${f.frames_missing_after}`);

@@ -151,3 +151,22 @@ describe('nested and recovered panics (go-forms, Go 1.19)', () => {
     expect(out.slice(at, at + g1.length)).toEqual(g1);
   });
 });
+
+it('a goroutine on another thread keeps Go\'s `stack unavailable` line under its header', async () => {
+  const text = [
+    'panic: boom',
+    '',
+    'goroutine 1 [running]:',
+    'main.main()',
+    '\t/app/main.go:9 +0x1d',
+    '',
+    'goroutine 5 [running]:',
+    '\tgoroutine running on other thread; stack unavailable',
+    'created by main.start in goroutine 1',
+    '\t/app/main.go:20 +0x2a',
+    '',
+  ].join('\n');
+  const out = inputLines(renderText(await pipeline.run({ traceback: text })));
+  const at = out.indexOf('goroutine 5 [running]:');
+  expect(out.slice(at, at + 4)).toEqual(text.split('\n').slice(6, 10));
+});

@@ -99,6 +99,7 @@ export class ThreadDto {
   @ApiPropertyOptional({ description: 'Go printed `...additional frames elided...`' }) frames_elided?: boolean;
   @ApiPropertyOptional({ description: "A goroutine's header line as printed (state keeps only its first part)", example: 'goroutine 7 [chan receive, 3 minutes]:' })
   input_header?: string;
+  @ApiPropertyOptional({ description: 'Go printed `goroutine running on other thread; stack unavailable`' }) stack_unavailable?: boolean;
   @ApiProperty({ type: [FrameDto] }) frames!: FrameDto[];
 }
 
