@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SymbolicatePipeline } from '../../src/pipeline/symbolicate.pipeline';
+import { renderCrashPage } from '../../src/render/html.renderer';
 import { renderText } from '../../src/render/text.renderer';
 import { Demangler } from '../../src/resolve/demangler';
 import { FrameResolver } from '../../src/resolve/frame-resolver';
@@ -169,4 +170,29 @@ it('a goroutine on another thread keeps Go\'s `stack unavailable` line under its
   const out = inputLines(renderText(await pipeline.run({ traceback: text })));
   const at = out.indexOf('goroutine 5 [running]:');
   expect(out.slice(at, at + 4)).toEqual(text.split('\n').slice(6, 10));
+});
+
+/**
+ * The corpus of real Go crashes from public reports (Go 1.4 .. 1.24, re-indented pastes,
+ * docker-compose prefixes): from the first goroutine header on, every goroutine header,
+ * `file:line [+0x..] [fp= sp=] [pc=]` line and `created by` line of the input is a line
+ * of the text rendering, as printed (indentation aside); the crash page renders them too.
+ */
+describe('the Go corpus: Go\'s own lines come out as printed', () => {
+  const dir = join(FIXTURES, 'corpus', 'go');
+  const texts = readdirSync(dir).filter((f) => f.endsWith('.txt') && !f.startsWith('pinfinder8')); // pinfinder8 holds no frames (a 422)
+  const GO_LINE = /^\S.*:\d+(?: \+0x[0-9a-f]+)?(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+)?(?: pc=0x[0-9a-f]+)?$|^goroutine \d+ .*\]:$|^created by \S+/;
+  it.each(texts)('%s', async (name) => {
+    const text = readFileSync(join(dir, name), 'utf8');
+    const stack = await pipeline.run({ paste: text });
+    const out = new Set(renderText(stack).split('\n').map((l) => l.trim()));
+    const lines = text.split('\n').map((l) => l.replace(/^[\w-]+ +\| /, '').trim()); // compose's `service  | ` prefix
+    // From the first goroutine header; a paste cut inside a goroutine, from its first function line (a file line before it has no frame).
+    const header = lines.findIndex((l) => /^goroutine \d+ /.test(l));
+    const printed = lines.slice(header >= 0 ? header : lines.findIndex((l) => /\)$/.test(l))).filter((l) => GO_LINE.test(l));
+    expect(printed.length).toBeGreaterThan(0);
+    expect(printed.filter((l) => !out.has(l))).toEqual([]);
+    const page = renderCrashPage({ baseUrl: 'http://127.0.0.1', stack });
+    for (const t of stack.threads) expect(page).toContain(`<span class="thread-id">${t.id}</span>`);
+  });
 });
