@@ -151,9 +151,12 @@ ${rows.join('\n')}
 </tbody></table></section>`;
 }
 
-/** curl, as README's upload example: one -F per file, the upload token once tokens are configured. */
+/**
+ * curl, as README's upload example: the upload token once tokens are configured, and the
+ * file where the crashed process mapped it (run it there, or on the machine that built it).
+ */
 export function uploadCommand(path: string, baseUrl: string): string {
-  const file = `path/to/${basename(path)}`;
+  const file = path.startsWith('/') ? path : `path/to/${basename(path)}`;
   return `curl -fsS -H "Authorization: Bearer $SYMBRIDGE_UPLOAD_TOKEN" -F files=@${quoteIfNeeded(file)} ${baseUrl}/v1/symbols`;
 }
 

@@ -64,7 +64,8 @@ it('paste a cgo crash, see the unified stack: crashed thread open, the native fr
   // Modules: libcrashy found; the executable (not uploaded here) missing, with the command that fixes it.
   const exe = page.locator('#modules tr', { hasText: 'crashy-pie' });
   expect(await exe.locator('td').nth(1).innerText()).toBe('missing');
-  expect(await exe.locator('code.upload').innerText()).toBe(`curl -fsS -H "Authorization: Bearer $SYMBRIDGE_UPLOAD_TOKEN" -F files=@path/to/crashy-pie ${svc.url}/v1/symbols`);
+  const mapped = captured('pie', 'maps').split('\n').find((l) => l.endsWith('/crashy-pie'))!.split(/\s+/).pop();
+  expect(await exe.locator('code.upload').innerText()).toBe(`curl -fsS -H "Authorization: Bearer $SYMBRIDGE_UPLOAD_TOKEN" -F files=@${mapped} ${svc.url}/v1/symbols`);
   expect(await page.locator('#modules tr', { hasText: 'libcrashy.so' }).locator('td').nth(1).innerText()).toBe('found');
   expect(await page.locator('#diagnostics li').count()).toBeGreaterThan(0);
   // The answer is a job: the URL names it, and opening it again renders the same page.
