@@ -1,7 +1,7 @@
-import { noteMissingFrames } from './missing-frames';
 import { CrashReport, GoroutineTrace, RawFrame, SignalBlock, SignalInfo } from '../model/crash-report';
 import { ResolvedFrame, ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
+import { noteMissingFrames } from './missing-frames';
 
 export interface MergedThread {
   id: string;
