@@ -61,6 +61,13 @@ describe("the shell's trailer is not a frame", () => {
       expect(got.length).toBe(base.length);
       expect(got.map((f) => f.function)).not.toContain(expect.stringMatching(/Aborted|Segmentation|core dumped/i));
     }
+    // In one paste with the maps after it: the same frames, every mapping still read.
+    const maps = captured('pie', 'maps');
+    const alone = parseInput({ paste: `${stderr}\n${maps}` }).report;
+    const pasted = parseInput({ paste: `${stderr}\n${trailer}\n${maps}` }).report;
+    expect(pasted.goroutines.flatMap((g) => g.frames).length).toBe(alone.goroutines.flatMap((g) => g.frames).length);
+    expect(pasted.mappings.length).toBe(alone.mappings.length);
+    expect(pasted.mappings.length).toBeGreaterThan(20);
   });
 });
 
