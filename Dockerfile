@@ -16,7 +16,10 @@ ENV NODE_ENV=production STORAGE_ROOT=/data/symbol-store PORT=3000
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
-RUN mkdir -p /data/symbol-store
+# Not root: the image's own user (node, uid 1000) owns only what it writes.
+RUN mkdir -p /data/symbol-store && chown node:node /data/symbol-store
+USER node
 VOLUME /data/symbol-store
-EXPOSE 3000
+# 3000: the API; 9464: a worker's /metrics, /healthz, /readyz (METRICS_PORT).
+EXPOSE 3000 9464
 CMD ["node", "dist/main.js"]

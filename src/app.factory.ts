@@ -7,6 +7,7 @@ import { HttpErrorFilter } from './api/http-error.filter';
 import { loadCommittedSpec } from './api/openapi';
 import { mountQueueDashboard } from './api/queue-dashboard';
 import { registerRateLimits } from './api/rate-limit';
+import { registerRawTextParser } from './api/text-body';
 import { AppModule, sharedKeyPrefix } from './app.module';
 import { RedisConnections } from './adapters/redis-connection';
 import { AppConfig } from './config/config';
@@ -22,6 +23,7 @@ export async function createHttpApp(config: AppConfig, log: Logger): Promise<Nes
   });
   const fastify = app.getHttpAdapter().getInstance();
   await app.register(multipart as never, { limits: { fileSize: config.limits.maxUploadBytes } });
+  registerRawTextParser(fastify, config.limits.maxBodyBytes);
   const metrics = app.get(Metrics);
   fastify.addHook('onResponse', (req, reply, done) => {
     metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unmatched', method: req.method, status: String(reply.statusCode) });

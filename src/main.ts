@@ -3,9 +3,8 @@ import 'reflect-metadata';
 import { createHttpApp, createWorkerApp } from './app.factory';
 import { describeRedis } from './adapters/redis-connection';
 import { AppConfig, ConfigError, loadConfig } from './config/config';
-import { createServer } from 'node:http';
 import { createLogger } from './logging/logger';
-import { Metrics } from './metrics/metrics';
+import { startWorkerHttp } from './jobs/worker-http';
 import { exitGracefullyOnSignals } from './shutdown';
 
 /** Entry point: ROLE=api | worker | all (default all). */
@@ -24,14 +23,7 @@ async function main(): Promise<void> {
   if (config.role === 'worker') {
     const app = await createWorkerApp(config, log);
     exitGracefullyOnSignals(app, log, config.shutdownTimeoutMs);
-    if (config.metricsPort > 0) {
-      const metrics = app.get(Metrics);
-      const server = createServer((req, res) => {
-        if (req.url !== '/metrics') return void res.writeHead(404).end();
-        void metrics.text().then((body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body));
-      });
-      server.listen(config.metricsPort, config.host).unref(); // never what keeps a draining worker alive
-    }
+    if (config.metricsPort > 0) startWorkerHttp(app, config.metricsPort, config.host); // /metrics, /healthz, /readyz
     log.info({ redis: describeRedis(config.redis), store: storeDescription(config), metricsPort: config.metricsPort }, 'worker started');
     return;
   }

@@ -102,7 +102,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     // stall this keep-alive connection for the client's next request. Close it instead.
     if (req?.raw && !req.raw.complete) void reply.header('connection', 'close');
     if (body.status >= 500) this.log.error({ err }, 'request failed');
-    else this.log.info({ code: body.code, status: body.status, msg: body.message }, 'request refused');
+    // The reason is the line's one msg (jq '.msg'); refused: true marks it as a refusal.
+    else this.log.info({ refused: true, code: body.code, status: body.status, url: req?.url }, body.message);
     void reply.status(body.status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 }

@@ -4,6 +4,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { stringify } from 'yaml';
 import { SymbolicateRequestDto } from './dto/symbolicate.dto';
+import { errorExample } from './error-examples';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const OPENAPI_PATH = join(REPO_ROOT, 'openapi.yaml');
@@ -42,7 +43,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       description: 'The crash, one of three ways. Body at most MAX_BODY_BYTES (default 8 MiB).',
       content: {
         'text/plain': {
-          schema: { type: 'string', description: 'One paste: the Go traceback and the /proc/PID/maps lines, in any order' },
+          schema: {
+            type: 'string',
+            description:
+              'One paste: the Go traceback and the /proc/PID/maps lines, in any order. Any bytes: read as the declared charset ' +
+              '(e.g. charset=iso-8859-1), else as UTF-8, where each invalid sequence becomes U+FFFD and a text-decoded diagnostic names its byte offset and line',
+          },
           example: `${stderr}\n${maps}`,
         },
         'application/json': {
@@ -63,7 +69,47 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
     };
   }
+  documentResponses(doc);
   return sortKeys(doc) as OpenAPIObject;
+}
+
+/** What Accept: text/plain gives: the readable rendering, text (not the JSON schema). */
+const TEXT_200 = {
+  schema: { type: 'string', description: 'The unified stack as text: the traceback as the engineer knows it, native frames filled in (src/render/text.renderer.ts; the example is abridged)' },
+  example:
+    'SIGSEGV: segmentation violation\n\ngoroutine 1 [syscall, crashed]:\ncrashy_fault\n\tcrashy.c:12 (libcrashy.so+0x1139)\n' +
+    'main._Cfunc_crashy_fault()\n\t_cgo_gotypes.go:39 +0x41\nmain.main()\n\t/src/main.go:9 +0x18\n',
+};
+
+/** /readyz's 503, which is not an error body: which check failed, in its words. */
+const NOT_READY = { status: 'unavailable', checks: { redis: 'Redis is not reachable (connection reconnecting); try again shortly', storage: 'ok' } };
+
+/**
+ * What the decorators cannot say per status: errors are JSON only (never text/plain,
+ * even where the 200 is), each status with its own example; the 200 of a route that
+ * renders text documented as text.
+ */
+function documentResponses(doc: OpenAPIObject): void {
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item) as { operationId?: string; responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }[]) {
+      if (!op?.responses || !op.operationId) continue;
+      for (const [code, response] of Object.entries(op.responses)) {
+        const status = Number(code);
+        const json = response.content?.['application/json'];
+        if (!json) continue;
+        if (status === 503 && json.schema?.$ref?.endsWith('/HealthDto')) {
+          response.content = { 'application/json': { ...json, example: NOT_READY } } as never;
+        } else if (status >= 400 && json.schema?.$ref?.endsWith('/ErrorDto')) {
+          const example = errorExample(op.operationId, status);
+          response.content = { 'application/json': example ? { ...json, example } : json } as never;
+        } else if (status === 200 && response.content?.['text/plain']) {
+          response.content['text/plain'] = TEXT_200 as never;
+        } else if (status === 202) {
+          response.content = { 'application/json': json } as never;
+        }
+      }
+    }
+  }
 }
 
 export function toYaml(doc: OpenAPIObject): string {

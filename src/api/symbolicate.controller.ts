@@ -12,12 +12,13 @@ import { parseInput } from '../parse/parse-input';
 import { renderText } from '../render/text.renderer';
 import { sendCrashPage, wantsHtml } from './crash-page';
 import { ErrorDto, JobAcceptedDto, JobDto, UnifiedStackDto } from './dto/responses.dto';
-import { SymbolicateRequestDto, WaitQueryDto } from './dto/symbolicate.dto';
+import { SymbolicateRequestDto, WAIT_RULE, WaitQueryDto } from './dto/symbolicate.dto';
 import { JOB_ID_PARAM } from './dto/params';
 import { FileSource } from '../adapters/range-source.adapter';
 import { readCore } from '../core/core-file';
 import { CoreStore, coreTooLarge, StoredCore } from '../symbol-store/core-store';
 import { readForm } from './multipart';
+import { decodeText } from './text-body';
 import { validateDto } from './validate-dto';
 
 const FORM_FIELDS = ['traceback', 'maps', 'crash_dump', 'modules', 'options'];
@@ -55,7 +56,7 @@ export class SymbolicateController {
     required: false,
     type: Number,
     description:
-      'Seconds to wait for the result before answering 202 (0-600, capped by MAX_WAIT_SECONDS, default cap 60). The answer ' +
+      `Seconds to wait for the result before answering 202 (${WAIT_RULE}). The answer ` +
       'comes within these seconds + 0.5 s even when Redis goes away meanwhile (then 202: the job was accepted, poll its Location).',
     example: 10,
   })
@@ -74,7 +75,7 @@ export class SymbolicateController {
     this.access.requireRead(req.headers.authorization, 'symbolicating (it reads the stored symbols)');
     const query = await validateDto(WaitQueryDto, { ...rawQuery }, 'query');
     const wait = Math.min(query.wait ?? 0, this.config.limits.maxWaitSeconds);
-    const data = await this.readRequest(req);
+    const data = { ...(await this.readRequest(req)), owner: this.access.ownerOf(req.headers.authorization) };
     const job = await this.enqueueChecked(data).catch(async (err: unknown) => {
       if (data.core) await this.cores.remove(data.core.id); // nothing queued: nothing keeps the core
       throw err;
@@ -111,18 +112,22 @@ export class SymbolicateController {
     summary: 'State, progress, result or error of a symbolication job',
     description:
       'Accept: text/plain gives the readable rendering once the job is completed; Accept: text/html the crash page (the unified stack for a ' +
-      'person; while the job runs, its state, followed by the page\'s script). Jobs expire JOB_RETENTION_SECONDS (default 3600) after they finish.',
+      'person; while the job runs, its state, followed by the page\'s script). Jobs expire JOB_RETENTION_SECONDS (default 3600) after they finish. ' +
+      'Job ids are unguessable. With tokens configured, a job submitted with a token is read with that token or an admin token; ' +
+      'to anyone else it answers 404, as an unknown job does (a job submitted without a token is read by its id).',
   })
   @ApiParam(JOB_ID_PARAM)
   @ApiProduces('application/json', 'text/plain', 'text/html')
   @ApiOkResponse({ type: JobDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a job id' })
-  @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, or expired after JOB_RETENTION_SECONDS)' })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, expired after JOB_RETENTION_SECONDS, or submitted with another token)' })
   @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable' })
   async job(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) throw new SymbridgeError('INPUT_INVALID', `"${id.slice(0, 64)}" is not a job id`);
-    const view = await this.producer.view(id);
-    if (!view) throw new SymbridgeError('NOT_FOUND', `no job ${id} (unknown, or expired)`);
+    const found = await this.producer.view(id);
+    // Another token's job answers as an unknown one: 404, not 403, so its existence is not confirmed.
+    if (!found || !this.access.mayReadJob(req.headers.authorization, found.owner)) throw new SymbridgeError('NOT_FOUND', `no job ${id} (unknown, expired, or submitted with another token)`);
+    const { owner: _owner, ...view } = found;
     if (view.result && wantsText(req)) {
       await this.sendStack(req, reply, view.result);
       return;
@@ -168,9 +173,9 @@ export class SymbolicateController {
     const received_at = new Date().toISOString();
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     if (type.startsWith('text/plain')) {
-      const paste = typeof req.body === 'string' ? req.body : '';
+      const { text: paste, note } = Buffer.isBuffer(req.body) ? decodeText(req.body, type) : { text: '', note: undefined };
       if (paste.trim() === '') throw new SymbridgeError('INPUT_EMPTY', 'the text/plain body is empty: paste the Go traceback and the /proc/PID/maps lines');
-      return { v: 1, paste, received_at };
+      return { v: 1, paste, received_at, input_notes: note ? [note] : undefined };
     }
     let plain: Record<string, unknown>;
     let core: StoredCore | undefined;

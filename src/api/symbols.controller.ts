@@ -157,7 +157,7 @@ export class SymbolsController {
     const id = requireBuildId(buildId);
     const meta = await this.store.get(id, { fetch: true });
     if (!meta) {
-      throw new SymbridgeError('NOT_FOUND', `no debug file for build-id ${id}; upload it with: npx symbridge upload path/to/file (or curl -F files=@path/to/file $SYMBRIDGE_URL/v1/symbols)`, {
+      throw new SymbridgeError('NOT_FOUND', `no debug file for build-id ${id}; upload it with: npm run cli -- upload path/to/file in a symbridge checkout (or curl -F files=@path/to/file $SYMBRIDGE_URL/v1/symbols)`, {
         buildId: id,
       });
     }

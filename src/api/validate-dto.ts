@@ -11,7 +11,8 @@ export async function validateDto<T extends object>(cls: ClassConstructor<T>, pl
   const dto = plainToInstance(cls, plain);
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
-    const details = flatten(errors);
+    // One problem, one message: a value failing several checks of one rule (?wait=abc) is named once.
+    const details = [...new Set(flatten(errors))];
     throw new SymbridgeError('INPUT_INVALID', `invalid ${what}: ${details.join('; ')}`, { details });
   }
   return dto;

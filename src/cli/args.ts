@@ -20,7 +20,8 @@ export function parseArgs(argv: string[], valued: string[]): Args {
         if (i + 1 >= argv.length) throw new CliError(`--${key} needs a value`);
         out.flags[key] = argv[++i];
       } else out.flags[key] = true;
-    } else out.positional.push(a);
+    } else if (/^-[a-z]$/i.test(a)) out.flags[a.slice(1)] = true; // -h
+    else out.positional.push(a);
   }
   return out;
 }

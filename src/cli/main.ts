@@ -2,23 +2,31 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs, CliError } from './args';
 import { SymbridgeClient } from './client';
-import { ProgressBar, table } from './progress';
+import { uploadList } from './elf-files';
+import { humanSize, oneLine, ProgressBar, table } from './progress';
 
 const USAGE = `usage: symbridge <command> [options]
 
   symbolicate [FILE|-]   symbolicate a crash paste (Go traceback + /proc/PID/maps) from FILE or stdin;
                          prints the readable stack (--json: the JSON result); --wait SECONDS (default 30)
-  upload FILES...        upload debug files (executables, shared libraries, debug files) to the store
+  upload FILE|DIR...     upload debug files (executables, shared libraries, debug files) to the store;
+                         a DIR is searched recursively for ELF files (other files are skipped, with a note)
   status JOBID           state, progress and result of a job (--json for the raw job)
+  help                   this text (also --help, -h)
 
-options: --url URL (or SYMBRIDGE_URL; default http://localhost:3000); the token comes from SYMBRIDGE_TOKEN`;
+options: --url URL (or SYMBRIDGE_URL; default http://localhost:3000)
+environment: SYMBRIDGE_TOKEN, the bearer token (upload scope to upload; the token a job was submitted with reads it)`;
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['url', 'wait']);
   const [command, ...rest] = args.positional;
-  if (!command || args.flags.help) {
+  if (args.flags.help || args.flags.h || command === 'help' || command === '-h') {
     process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 2;
+    return 0;
+  }
+  if (!command) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
   }
   const url = String(args.flags.url ?? process.env.SYMBRIDGE_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
   const client = new SymbridgeClient(url, process.env.SYMBRIDGE_TOKEN || undefined);
@@ -36,14 +44,15 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function symbolicate(client: SymbridgeClient, file: string, json: boolean, wait: number): Promise<number> {
-  const paste = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch((e: Error) => {
+  // Bytes as they are: the service decodes them and says where any were not UTF-8.
+  const paste = file === '-' ? await readStdin() : await readFile(file).catch((e: Error) => {
     throw new CliError(`cannot read ${file}: ${e.message}`);
   });
-  if (paste.trim() === '') throw new CliError('the paste is empty: give a file, or pipe the crash text on stdin');
+  if (paste.toString('latin1').trim() === '') throw new CliError('the paste is empty: give a file, or pipe the crash text on stdin');
   const accept = json ? 'application/json' : 'text/plain';
   const res = await client.request(`/v1/symbolicate?wait=${Math.max(0, Math.min(wait, 60))}`, {
     method: 'POST',
-    headers: { 'content-type': 'text/plain; charset=utf-8', accept },
+    headers: { 'content-type': 'text/plain', accept },
     body: paste,
   });
   if (res.status === 202) {
@@ -83,8 +92,14 @@ async function status(client: SymbridgeClient, id: string | undefined, json: boo
   return view.state === 'failed' ? 1 : 0;
 }
 
-async function uploadFiles(client: SymbridgeClient, files: string[]): Promise<number> {
-  if (files.length === 0) throw new CliError('upload needs at least one file', 2);
+async function uploadFiles(client: SymbridgeClient, args: string[]): Promise<number> {
+  if (args.length === 0) throw new CliError('upload needs at least one file or directory', 2);
+  const { files, skipped } = await uploadList(args);
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 5).join(', ');
+    process.stderr.write(`note: skipped ${skipped.length} file(s) that are not ELF: ${shown}${skipped.length > 5 ? `, and ${skipped.length - 5} more` : ''}\n`);
+  }
+  if (files.length === 0) throw new CliError(`no ELF files in ${args.join(' ')}: nothing to upload`);
   const rows: string[][] = [];
   let failed = 0;
   for (const file of files) {
@@ -96,22 +111,22 @@ async function uploadFiles(client: SymbridgeClient, files: string[]): Promise<nu
       bar.done();
       for (const f of result.files) {
         const has = Object.entries(f.has).filter(([, v]) => v).map(([k]) => k).join(',');
-        rows.push([f.name, f.build_id, f.kind, has, String(f.size), f.created ? 'stored' : 'already stored']);
+        rows.push([f.name, f.build_id, f.kind, has, humanSize(f.size), f.created ? 'stored' : 'already stored']);
       }
     } catch (err) {
       bar.done();
       failed++;
-      rows.push([file, '-', '-', '-', '-', `FAILED: ${(err as Error).message}`]);
+      rows.push([file, '-', '-', '-', '-', `FAILED: ${oneLine((err as Error).message)}`]);
     }
   }
-  process.stdout.write(`${table(['file', 'build-id', 'kind', 'holds', 'bytes', 'result'], rows)}\n`);
+  process.stdout.write(`${table(['file', 'build-id', 'kind', 'holds', 'size', 'result'], rows)}\n`);
   return failed > 0 ? 1 : 0;
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 main(process.argv.slice(2)).then(

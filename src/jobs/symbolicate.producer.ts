@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Job, Queue, QueueEvents } from 'bullmq';
@@ -63,6 +64,8 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     await this.requireReady('nothing was queued, try again shortly');
     return withTimeout(
       this.queue.add(JobName.Symbolicate, data, {
+        // Unguessable (128 random bits): BullMQ's own ids count 1, 2, 3 and let anyone page through the results.
+        jobId: newJobId(),
         attempts: this.config.jobAttempts,
         backoff: { type: 'exponential', delay: 500 },
         // Bounded in time and in number: at a high rate, age alone would let Redis grow with it.
@@ -105,7 +108,8 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  async view(id: string): Promise<JobView | undefined> {
+  /** The job, and its owner (kept out of the view: the controller decides who may read it). */
+  async view(id: string): Promise<(JobView & { owner?: string }) | undefined> {
     await this.requireReady();
     const job = await withTimeout(Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id), 'read the job');
     if (!job) return undefined;
@@ -119,6 +123,7 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
       error: state === 'failed' ? job.failedReason : undefined,
       created_at: new Date(job.timestamp).toISOString(),
       finished_at: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+      owner: job.data?.owner,
     };
   }
 
@@ -188,6 +193,11 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
     const job = await Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id).catch(() => undefined);
     return job && (await job.isCompleted()) ? job.returnvalue : undefined;
   }
+}
+
+/** 22 characters of base64url (128 random bits): never a string BullMQ takes for an integer, which it refuses as a custom id. */
+export function newJobId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 /** Redis calls that would hang while Redis is away become a clear 503 instead. */

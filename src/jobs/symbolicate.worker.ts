@@ -4,7 +4,7 @@ import { Logger } from 'pino';
 import { RedisConnections } from '../adapters/redis-connection';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER } from '../logging/logger';
-import { Metrics } from '../metrics/metrics';
+import { Metrics, NO_MODULE } from '../metrics/metrics';
 import { ErrorCode, SymbridgeError } from '../model/errors';
 import { UnifiedStack } from '../model/unified-stack';
 import { basename } from '../normalize/find-mapping';
@@ -58,7 +58,24 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
 
   /** Drain: finish the jobs in hand before the symbolizers are stopped. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     await this.worker?.close();
+  }
+
+  /** Readiness (the worker's /readyz): draining, or the Redis its jobs come from not answering, is not ready. */
+  private closing = false;
+  get draining(): boolean {
+    return this.closing;
+  }
+
+  async pingRedis(timeoutMs = 2000): Promise<void> {
+    if (!this.worker) throw new Error('the worker has not started');
+    const ping = this.worker.client.then(async (client) => {
+      const c = client as unknown as { status: string; ping(): Promise<string> };
+      if (c.status !== 'ready') throw new Error(`Redis is not reachable (connection ${c.status})`);
+      await c.ping();
+    });
+    await withDeadline(ping, timeoutMs, () => new Error(`Redis did not answer within ${timeoutMs} ms`));
   }
 
   async process(job: Job<SymbolicateJobV1, UnifiedStack, JobName>): Promise<UnifiedStack> {
@@ -89,7 +106,11 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       this.metrics.jobs.inc({ outcome: 'completed' });
       this.metrics.jobDuration.observe((Date.now() - started) / 1000);
       for (const t of result.threads) {
-        for (const f of t.frames) if (f.kind === 'native' && (f.source === 'unresolved' || f.source === 'hs-err')) this.metrics.frameUnresolved(basename(f.module ?? '(no module)'));
+        // libjvm.so's frames are kind jvm: unresolved there too when no libjvm.so was uploaded.
+        for (const f of t.frames) {
+          const native = f.kind === 'native' || (f.kind === 'jvm' && f.module !== undefined);
+          if (native && (f.source === 'unresolved' || f.source === 'hs-err')) this.metrics.frameUnresolved(f.module ? basename(f.module) : NO_MODULE);
+        }
       }
       return result;
     } catch (err) {

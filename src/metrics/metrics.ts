@@ -10,7 +10,14 @@ export interface QueueStatsSource {
   getJobCounts(): Promise<Record<string, number>>;
 }
 
-const MAX_MODULE_LABELS = 200;
+/**
+ * Module names come from the paste: each distinct one would be a new series. At most this
+ * many distinct names are kept per process (then "other"), each of a plain file-name shape.
+ */
+const MAX_MODULE_LABELS = 50;
+const MODULE_LABEL = /^[A-Za-z0-9._+-]{1,64}$/;
+/** A frame in no mapping. */
+export const NO_MODULE = '(no module)';
 
 /**
  * Prometheus metrics of one process (prom-client). Counters are incremented where
@@ -38,7 +45,7 @@ export class Metrics {
   });
   readonly unresolvedFrames = new Counter({
     name: 'symbridge_frames_unresolved_total',
-    help: 'Native frames left without a symbol, by module file name',
+    help: 'Native and JVM (libjvm.so) frames left without a symbol from an uploaded file, by module file name (at most 50 names, then "other")',
     labelNames: ['module'] as const,
     registers: [this.registry],
   });
@@ -62,24 +69,28 @@ export class Metrics {
         if (self.worker) this.set(self.worker.pool().processes);
       },
     });
-    new Gauge({
-      name: 'symbridge_symbolizer_restarts',
-      help: 'llvm-symbolizer processes replaced after dying or hanging (since start)',
+    // Counts since start kept by the pool and the cache: Prometheus counters (rate() works), read at scrape time.
+    new Counter({
+      name: 'symbridge_symbolizer_restarts_total',
+      help: 'llvm-symbolizer processes replaced after dying or hanging',
       registers: [this.registry],
       collect() {
-        if (self.worker) this.set(self.worker.pool().restarts);
+        if (!self.worker) return;
+        this.reset();
+        this.inc(self.worker.pool().restarts);
       },
     });
-    new Gauge({
-      name: 'symbridge_resolve_cache_lookups',
-      help: 'Resolve cache lookups since start, by result',
+    new Counter({
+      name: 'symbridge_resolve_cache_lookups_total',
+      help: 'Resolve cache lookups by result',
       labelNames: ['result'] as const,
       registers: [this.registry],
       collect() {
         if (!self.worker) return;
         const c = self.worker.cache();
-        this.set({ result: 'hit' }, c.hits);
-        this.set({ result: 'miss' }, c.misses);
+        this.reset();
+        this.inc({ result: 'hit' }, c.hits);
+        this.inc({ result: 'miss' }, c.misses);
       },
     });
     new Gauge({
@@ -113,9 +124,10 @@ export class Metrics {
     this.queue = source;
   }
 
-  /** Module labels are bounded: past the cap they count as "other". */
+  /** Module labels are bounded: an odd name, or a new one past the cap, counts as "other". */
   frameUnresolved(moduleName: string): void {
-    if (!this.moduleLabels.has(moduleName) && this.moduleLabels.size >= MAX_MODULE_LABELS) moduleName = 'other';
+    if (moduleName !== NO_MODULE && !MODULE_LABEL.test(moduleName)) moduleName = 'other';
+    else if (!this.moduleLabels.has(moduleName) && this.moduleLabels.size >= MAX_MODULE_LABELS) moduleName = 'other';
     this.moduleLabels.add(moduleName);
     this.unresolvedFrames.inc({ module: moduleName });
   }

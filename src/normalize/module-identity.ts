@@ -42,7 +42,7 @@ export class ModuleIdentifier {
     if (ids.length === 0) {
       return {
         status: 'missing',
-        reason: `no uploaded file named ${name}; upload it with: npx symbridge upload path/to/${name} (or curl -F files=@${name} $SYMBRIDGE_URL/v1/symbols), or pin its build-id in modules[]`,
+        reason: `no uploaded file named ${name}; upload it with: npm run cli -- upload path/to/${name} (or curl -F files=@${name} $SYMBRIDGE_URL/v1/symbols), or pin its build-id in modules[]`,
       };
     }
     if (mappings.length === 0) {
@@ -86,7 +86,7 @@ export class ModuleIdentifier {
       return {
         status: 'missing',
         buildId: id,
-        reason: `no debug file for build-id ${id} (${name}); upload it with: npx symbridge upload path/to/${name} (or curl -F files=@${name} $SYMBRIDGE_URL/v1/symbols)`,
+        reason: `no debug file for build-id ${id} (${name}); upload it with: npm run cli -- upload path/to/${name} (or curl -F files=@${name} $SYMBRIDGE_URL/v1/symbols)`,
       };
     }
     if (mappings.length === 0) return this.found(id, layout, how);

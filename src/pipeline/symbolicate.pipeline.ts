@@ -14,6 +14,8 @@ import { SymbolStore } from '../symbol-store/symbol-store.service';
 
 export interface SymbolicateRequest extends CrashInput {
   modules?: ModuleHint[];
+  /** The API's notes on the input (how its bytes were decoded). */
+  input_notes?: string[];
 }
 
 /** Frames of hs_err / tombstone threads that name a place in a file: a module offset or an absolute PC. */
@@ -38,6 +40,7 @@ export class SymbolicatePipeline {
     progress('parse', 0, 1);
     const { report, cleaning, detection, warnings } = parseInput(request);
     const diagnostics: Diagnostic[] = [
+      ...(request.input_notes ?? []).map((message): Diagnostic => ({ level: 'warning', code: 'text-decoded', message })),
       ...cleaning.map((message): Diagnostic => ({ level: 'info', code: 'text-cleaned', message })),
       ...detection.map((message): Diagnostic => ({ level: 'info', code: 'format-detected', message })),
     ];

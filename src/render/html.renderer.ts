@@ -152,12 +152,12 @@ ${rows.join('\n')}
 }
 
 /**
- * curl, as README's upload example: the upload token once tokens are configured, and the
+ * curl, as README's upload example: SYMBRIDGE_TOKEN (harmless while no tokens are configured), and the
  * file where the crashed process mapped it (run it there, or on the machine that built it).
  */
 export function uploadCommand(path: string, baseUrl: string): string {
   const file = path.startsWith('/') ? path : `path/to/${basename(path)}`;
-  return `curl -fsS -H "Authorization: Bearer $SYMBRIDGE_UPLOAD_TOKEN" -F files=@${quoteIfNeeded(file)} ${baseUrl}/v1/symbols`;
+  return `curl -fsS -H "Authorization: Bearer \${SYMBRIDGE_TOKEN:-}" -F files=@${quoteIfNeeded(file)} ${baseUrl}/v1/symbols`;
 }
 
 function quoteIfNeeded(s: string): string {

@@ -26,6 +26,35 @@ export class AccessTokens {
     return this.config.tokens.upload.length === 0 && this.config.tokens.admin.length === 0;
   }
 
+  /** Any token configured: results are then read-scoped (readJob). */
+  get tokensConfigured(): boolean {
+    return this.digests.length > 0;
+  }
+
+  /**
+   * Who submitted a job, as kept with it: the SHA-256 (hex) of the valid token it came
+   * with, never the token. Undefined without a valid token.
+   */
+  ownerOf(authorization: string | undefined): string | undefined {
+    if (!this.tokensConfigured || !this.scopeOf(authorization)) return undefined;
+    return sha256(bearer(authorization)!).toString('hex');
+  }
+
+  /**
+   * Whether this request may read a job's result. With tokens configured, a job
+   * submitted with a token is readable by that token and by admin tokens only; a job
+   * submitted without one (SYMBOLS_READ_ACCESS=open) by whoever holds its unguessable
+   * id. Without tokens, everyone (one machine, development). The caller answers 404
+   * when not, so a job's existence is not confirmed to others.
+   */
+  mayReadJob(authorization: string | undefined, owner: string | undefined): boolean {
+    if (!this.tokensConfigured || owner === undefined) return true;
+    const scope = this.scopeOf(authorization);
+    if (scope === 'admin') return true;
+    if (!scope) return false;
+    return timingSafeEqual(Buffer.from(owner, 'hex'), sha256(bearer(authorization)!));
+  }
+
   /** The scope a request's Authorization header grants, if any. */
   scopeOf(authorization: string | undefined, allowBasic = false): Scope | undefined {
     const token = allowBasic ? bearerOrBasic(authorization) : bearer(authorization);

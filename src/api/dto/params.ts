@@ -8,6 +8,6 @@ export const BUILD_ID_PARAM = {
 
 export const JOB_ID_PARAM = {
   name: 'id',
-  description: 'Job id from the 202 answer of POST /v1/symbolicate (its Location header)',
-  example: '1',
+  description: 'Job id from the 202 answer of POST /v1/symbolicate (its Location header): 22 characters of base64url, unguessable',
+  example: 'q3VxA0mZ8s2cXb1e9TfQ4w',
 };

@@ -166,7 +166,7 @@ export class JobProgressDto {
 }
 
 export class JobDto {
-  @ApiProperty() id!: string;
+  @ApiProperty({ example: 'q3VxA0mZ8s2cXb1e9TfQ4w' }) id!: string;
   @ApiProperty({ enum: ['waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children', 'unknown'] })
   state!: string;
   @ApiPropertyOptional({ type: JobProgressDto }) progress?: JobProgressDto;
@@ -177,9 +177,9 @@ export class JobDto {
 }
 
 export class JobAcceptedDto {
-  @ApiProperty() id!: string;
+  @ApiProperty({ example: 'q3VxA0mZ8s2cXb1e9TfQ4w', description: '128 random bits, base64url: unguessable' }) id!: string;
   @ApiProperty({ example: 'waiting' }) state!: string;
-  @ApiProperty({ example: '/v1/jobs/1' }) location!: string;
+  @ApiProperty({ example: '/v1/jobs/q3VxA0mZ8s2cXb1e9TfQ4w' }) location!: string;
 }
 
 export class ErrorDto {

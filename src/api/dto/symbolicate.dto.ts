@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { DEFAULT_LIMITS } from '../../config/limits';
 import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 export class ModuleHintDto {
@@ -47,17 +48,17 @@ export class SymbolicateRequestDto {
   options?: SymbolicateOptionsDto;
 }
 
+/** The largest ?wait accepted; MAX_WAIT_SECONDS (at most this too) is where a longer wait ends. */
+export const WAIT_MAX = 600;
+/** The one rule, said once: in the 400 for a bad ?wait and in the spec. */
+export const WAIT_RULE = `wait: whole seconds from 0 to ${WAIT_MAX}; a wait over MAX_WAIT_SECONDS (default ${DEFAULT_LIMITS.maxWaitSeconds}) ends at MAX_WAIT_SECONDS`;
+
 export class WaitQueryDto {
-  @ApiPropertyOptional({
-    description: 'Seconds to wait for the result before answering 202 (capped by MAX_WAIT_SECONDS, default cap 60)',
-    minimum: 0,
-    maximum: 600,
-    example: 10,
-  })
+  @ApiPropertyOptional({ description: `Seconds to wait for the result before answering 202. ${WAIT_RULE}`, minimum: 0, maximum: WAIT_MAX, example: 10 })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(600)
+  @IsInt({ message: WAIT_RULE })
+  @Min(0, { message: WAIT_RULE })
+  @Max(WAIT_MAX, { message: WAIT_RULE })
   wait?: number;
 }

@@ -1,14 +1,14 @@
 import { TextLine } from '../text-lines';
 import { unescapeLines, splitEscapedNewlines } from './escapes';
 import { stripLogPrefixes } from './log-prefix';
-import { removeFences, unquote } from './markdown';
+import { removeFences, unbold, unquote } from './markdown';
 import { splitGluedHeads } from './glued-head';
 import { rejoinWrapped } from './wrapped-lines';
 
 /**
  * The cleaning step, before detection: what log pipes, chat tools and Markdown did to
  * a crash text is undone, in the order it was done to it (outermost first): JSON
- * escaping, fences and `> ` quoting, Markdown and HTML escapes, log prefixes, syslog's
+ * escaping, fences, `> ` quoting and bold markers, Markdown and HTML escapes, log prefixes, syslog's
  * `#011`, a head glued to prose, lines hard-wrapped by a terminal or a logger. Each
  * change is said once per kind, with the lines it touched. Line numbers stay those of
  * the request (a line split in two keeps its number; a re-joined one takes the first).
@@ -46,9 +46,12 @@ export function cleanLines(input: TextLine[], shapes: ShapeOracle): CleanedLines
   let lines = splitEscapedNewlines(input, log);
   lines = removeFences(lines, log);
   lines = unquote(lines, log);
+  lines = unbold(lines, log);
   lines = unescapeLines(lines, log, 'markup');
   const stripped = stripLogPrefixes(lines, log);
   lines = unescapeLines(stripped.lines, log, 'syslog');
+  // A log prefix outside the quoting (a quoted paste that went through a logger): unquote what it hid.
+  lines = unbold(unquote(lines, log), log);
   lines = splitGluedHeads(lines, shapes, log);
   lines = rejoinWrapped(lines, stripped.prefixed, shapes, log);
   return { lines, changes: log.sentences() };

@@ -11,14 +11,20 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   { name: 'logcat (tab-separated)', re: /^\d{4}-\d\d-\d\d\t[\d:.]+\t\s*\d+\t\s*\d+\t[VDIWEFA]\t+[^\t]*\t+/ },
   // adb logcat -v threadtime: `05-07 09:34:39.452 19923 19923 F DEBUG   : `.
   { name: 'logcat threadtime', re: /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+\s+\d+ [VDIWEFA] [^:]*?\s*: ?/ },
-  // Android Studio: `2022-06-02 17:30:39.689 9447-9447/? A/DEBUG: `.
-  { name: 'logcat (studio)', re: /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\/\S+ [VDIWEFA]\/[^:]*: ?/ },
+  // Android Studio: `2022-06-02 17:30:39.689 9447-9447/? A/DEBUG: `; 1.x wrote a fullwidth `﹕` (U+FE55).
+  { name: 'logcat (studio)', re: /^(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\/\S+ [VDIWEFA]\/[^:\uFE55]*[:\uFE55] ?/ },
   // Android Studio's logcat columns: `2023-01-10 15:05:28.927 10123-10123 DEBUG   crash_dump64   A  `.
   { name: 'logcat (Android Studio columns)', re: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\s+\d+-\d+\s+\S+\s+\S+\s+[VDIWEFA]\s+/ },
+  // ... the same with the time but no date: `17:41:32.233 DEBUG   pid-7355   A  `.
+  { name: 'logcat (Android Studio columns)', re: /^\d\d:\d\d:\d\d\.\d{3}\s+\S+\s+\S+\s+[VDIWEFA]\s{2,}/ },
   // ... the same copied without its date: `DEBUG   pid-21182   A   `.
   { name: 'logcat (Android Studio columns)', re: /^\S+\s+pid-\d+\s+[VDIWEFA]\s+/ },
   // adb logcat -v time / brief, Eclipse/DDMS: `12-06 12:28:48.421 I/DEBUG   (141): `, `11-07 17:11:58.201: A/libc(29986): `.
   { name: 'logcat time', re: /^(?:(?:\d{4}-)?\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}:? )?[VDIWEFA]\/[^(]*\(\s*\d+\): ?/ },
+  // adb logcat -v brief without the pid (Android Studio's "tag only" copy): `I/DEBUG: `, `A/libc: `.
+  { name: 'logcat brief', re: /^[VDIWEFA]\/[A-Za-z][\w.-]*: / },
+  // Log viewers that spell the level out: `2021/11/15 17:53:41.599 20401 20620 Error CRASH   `.
+  { name: 'logcat (level word)', re: /^\d{4}[-/]\d\d[-/]\d\d \d\d:\d\d:\d\d\.\d{3} +\d+ +\d+ +(?:Verbose|Debug|Info|Warn|Warning|Error|Fatal|Assert) +\S+ +/ },
   // Crash-reporter exports: `2026-05-23 21:48:15.212 10349 31024 31024 net.pkg DEBUG: `.
   { name: 'logcat (uid pid tid package)', re: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ \d+ \d+ \S+ [A-Z]+: ?/ },
   // syslog (RFC 3164) and journald's short form: `Mar 04 10:11:12 host unit[123]: `, with a priority `<13>` or not.

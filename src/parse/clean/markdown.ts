@@ -28,3 +28,23 @@ export function unquote(lines: TextLine[], log: ChangeLog): TextLine[] {
     return { no: line.no, text };
   });
 }
+
+/**
+ * Bold markers a reporter put around part of a paste (`**Problematic frame:` ... `**`):
+ * `**` opening a line before a word, closing one after a word, or standing alone. Never
+ * a run of three or more (a tombstone's `*** *** ***` banner).
+ */
+const BOLD_OPEN = /^(\s*)\*\*(?=[^*\s])/;
+const BOLD_CLOSE = /(?<=[^*\s])\*\*(\s*)$/;
+const BOLD_ALONE = /^\s*\*\*\s*$/;
+
+export function unbold(lines: TextLine[], log: ChangeLog): TextLine[] {
+  return lines.map((line) => {
+    const t = line.text;
+    if (!t.includes('**')) return line;
+    const text = BOLD_ALONE.test(t) ? '' : t.replace(BOLD_OPEN, '$1').replace(BOLD_CLOSE, '$1');
+    if (text === t) return line;
+    log.note('removed Markdown bold markers', line.no);
+    return { no: line.no, text };
+  });
+}

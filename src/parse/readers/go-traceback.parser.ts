@@ -28,15 +28,18 @@ const SIGNAL_LINE = /^(SIG[A-Z0-9]+): (.+)$/;
 const PC_LINE = /^PC=(0x[0-9a-f]+)(?: m=(\d+))?(?: sigcode=(\S+))?(?: addr=(0x[0-9a-f]+))?/;
 const GOROUTINE = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$/;
 const FUNC_LINE = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
-/** `file:line`, then optionally ` +0x1f`, ` fp=.. sp=..`, ` pc=..` (each may be missing in some version). */
+/**
+ * `file:line`, then optionally ` +0x1f`, ` fp=.. sp=..`, ` pc=..` (each may be missing in some
+ * version); a shell prompt may be glued after the last one (output with no final newline: `+0x1> `).
+ */
 const FILE_LINE =
-  /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?$/i;
+  /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?(?:(?<=[0-9a-f])[>$%#])?$/i;
 const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/;
 const REGISTER = /^(r[a-z0-9]+|rip|rflags|cs|fs|gs|pc|lr|sp|fault|[re]?[abcd]x|[re]?[sd]i|[re]?[sb]p|eip|eflags)\s+(0x[0-9a-f]+)$/i;
 const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
 const BARE_PC = /^pc=(0x[0-9a-f]+)$/i;
-/** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses. */
-const BARE_SYMBOL = /^[A-Za-z_.$][\w.$:<>~@-]*$/;
+/** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses (not an elision `..` a reporter typed). */
+const BARE_SYMBOL = /^(?!\.+$)[A-Za-z_.$][\w.$:<>~@-]*$/;
 const INSTRUCTION_BYTES = /^instruction bytes:((?: 0x[0-9a-f]{1,2})+)$/i;
 /**
  * What the shell (or `go run`) prints after the process died: `Aborted (core dumped)`,
@@ -318,7 +321,7 @@ export const goTracebackReader: FormatReader = {
   shapes: [
     { name: 'goroutine header', re: /^goroutine \d+(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[[^\]]*\]:$/, role: 'head', glues: true },
     { name: 'panic / fatal error', re: /^(?:panic|fatal error): /, role: 'head', glues: true },
-    { name: 'signal line', re: /^\[signal (?:SIG[A-Z0-9]+|0x[0-9a-f]+)\b|^SIG[A-Z0-9]+: [a-z][a-z -]*$|^Exception 0x[0-9a-f]+ 0x[0-9a-f]+ /, role: 'head' },
+    { name: 'signal line', re: /^\[signal (?:SIG[A-Z0-9]+|0x[0-9a-f]+)\b|^SIG[A-Z0-9]+: [a-z][a-z -]*$|^Exception 0x[0-9a-f]+ 0x[0-9a-f]+ /, role: 'head', glues: true },
     { name: '`runtime stack:`', re: /^runtime stack:$/, role: 'head' },
     { name: '`PC=0x..`', re: /^PC=0x[0-9a-f]+(?: m=\d+)?/, role: 'head' },
     { name: 'cgo signal', re: /^signal arrived during cgo execution$/, role: 'strong' },

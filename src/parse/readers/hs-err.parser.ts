@@ -12,9 +12,11 @@ import { clip, TextLine } from '../text-lines';
  * `Dynamic libraries` (on Linux a /proc/self/maps dump). Pure; every piece keeps its line.
  */
 
-const HEADER_SIGNAL = /^#\s+(\S+) \((0x[0-9a-f]+)\) at pc=(0x[0-9a-f]+), pid=(\d+), tid=(0x[0-9a-f]+|\d+)/i;
+const HEADER_SIGNAL = /^(?:#\s*)?(\S+) \((0x[0-9a-f]+)\) at pc=(0x[0-9a-f]+), pid=(\d+), tid=(0x[0-9a-f]+|\d+)/i;
 const FRAME = /^([CjJVvA])\s+(.*)$/;
-const MODULE_FRAME = /^\[(.*?)\+(0x[0-9a-f]+)\](?:\s+(.*?))?$/i;
+const UNHASHED_HEADER = /^(?:JRE version:|Java VM:|Problematic frame:$)/;
+/** The symbol follows `]` after blanks; text glued to `]` (a shell prompt after a file with no final newline) is not one. */
+const MODULE_FRAME = /^\[(.*?)\+(0x[0-9a-f]+)\](?:\s+(.*?)|\S.*)?$/i;
 const SYMBOL_OFFSET = /^(.*?)\+(0x[0-9a-f]+)$/i;
 const COMPILED_PC = / @ (0x[0-9a-f]+)/i;
 /** `Instructions: (pc=0x00007f..)` then `0x00007f..:   8b 00 01 c7 ..` lines: the code around the pc. */
@@ -34,8 +36,11 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
   for (const line of lines) {
     const text = line.text.trim();
     let m: RegExpExecArray | null;
-    if (text.startsWith('#')) {
-      const body = text.replace(/^#\s*/, '');
+    // The `#` header; a Markdown renderer may have eaten the `#`s (a line starting `# ` is a heading),
+    // so its lines are known by their words too.
+    const hashed = text.startsWith('#');
+    if (hashed || (text !== '' && (problematicNext || HEADER_SIGNAL.test(text) || UNHASHED_HEADER.test(text)))) {
+      const body = hashed ? text.replace(/^#\s*/, '') : text;
       if (problematicNext) {
         problematicNext = false;
         const f = body === '' ? undefined : parseFrame(body, line, field);
@@ -164,7 +169,8 @@ export function parseFrame(text: string, line: TextLine, field: string): RawFram
   const frame: RawFrame = { kind, frameType: type, addressKind: 'return', inputLine: line.no };
   let mm: RegExpExecArray | null;
   if ((mm = MODULE_FRAME.exec(rest))) {
-    frame.module = mm[1];
+    // `C  [+0x40c]  __kernel_rt_sigreturn+0x0`: the vdso, a module with no file name.
+    if (mm[1] !== '') frame.module = mm[1];
     frame.moduleOffset = hexAt(mm[2], line.no, field);
     frame.moduleOffsetBase = 'load-base'; // pc - dladdr's dli_fbase (module-relative.ts)
     if (mm[3]) symbol(frame, mm[3], line, field);
@@ -199,9 +205,9 @@ export const hsErrReader: FormatReader = {
   description: 'JVM hs_err log',
   expected: 'a JVM hs_err log ("#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:", or its "Native frames:" lines "C  [libfoo.so+0x1139]")',
   shapes: [
-    { name: 'banner', re: /^#\s+(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime)|There is insufficient memory for the Java Runtime Environment)/, role: 'head', glues: true },
-    { name: '`# Problematic frame:`', re: /^#\s+Problematic frame:/, role: 'head' },
-    { name: 'signal header', re: /^#\s+[A-Z_]+ \(0x[0-9a-f]+\) at pc=0x[0-9a-f]+/i, role: 'head' },
+    { name: 'banner', re: /^(?:#\s*)?(?:A fatal error has been detected by the Java Runtime Environment|An unexpected error has been detected by (?:HotSpot|Java Runtime)|There is insufficient memory for the Java Runtime Environment)/, role: 'head', glues: true },
+    { name: '`# Problematic frame:`', re: /^(?:#\s*)?Problematic frame:$/, role: 'head' },
+    { name: 'signal header', re: /^(?:#\s*)?[A-Z_]+ \(0x[0-9a-f]+\) at pc=0x[0-9a-f]+/i, role: 'head' },
     { name: 'section banner', re: /^-{10,}\s+(?:T H R E A D|P R O C E S S|S Y S T E M)\s+-{10,}$/, role: 'head' },
     { name: 'frames heading', re: /^(?:Native|Java) frames: \(J=compiled Java code/, role: 'head' },
     { name: 'stack bounds', re: /^Stack: \[0x[0-9a-f]+,\s*0x[0-9a-f]+\]/i, role: 'head' },

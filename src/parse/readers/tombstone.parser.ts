@@ -15,11 +15,28 @@ import { clip, TextLine } from '../text-lines';
 
 const FINGERPRINT = /^Build fingerprint: '([^']*)'/;
 const ABI = /^ABI: '([^']*)'/;
-const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?) <<<$/;
+/** (A reporter who replaced the process name often dropped the blank before `<<<`.) */
+const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?)\s*<<<$/;
 const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?/;
-const FATAL_SIGNAL = /Fatal signal (\d+) \((\w+)\), code (-?\d+)(?: \(([^)]*)\))?, fault addr (\S+) in tid (\d+) \(([^)]*)\)/;
+/**
+ * libc's one-line report, as each Android version wrote it: `Fatal signal 11 (SIGSEGV), code 1
+ * (SEGV_MAPERR), fault addr 0x0 in tid 14110 (name)`, without `fault addr` for a kill
+ * (`code -6 in tid ..`), and 4.x's `Fatal signal 6 (SIGABRT) at 0x000044cc (code=-6), thread 17612 (name)`.
+ */
+const FATAL_SIGNAL =
+  /Fatal signal (\d+) \((\w+)\)(?:, code (-?\d+)(?: \(([^)]*)\))?)?(?:,? (?:fault addr|at) (\S+?),?)?(?: \(code=(-?\d+)\),)? (?:in tid|thread) (\d+) \(([^)]*)\)/;
 const ABORT = /^Abort message: '(.*)'$/;
-const FRAME = /^#(\d+)\s+pc\s+([0-9a-f]+)\s+(.*)$/i;
+/**
+ * `#00 pc ..`; ART's abort dump prints the same after `native: ` (`runtime.cc:558]` is a log
+ * prefix); crash-reporter SDKs (xCrash and the like) print `#00  pc 0x00..`, and a pc in no
+ * module as `#23 pc 0x716355f0` alone.
+ */
+const FRAME = /^(?:native: )?#(\d+)\s+pc\s+(?:0x)?([0-9a-f]+)(?:\s+(.*))?$/i;
+/**
+ * Android 5's ART abort dump names frames by symbol and absolute pc, with no number:
+ * `native: JNI_OnLoad+369 [0x43dd7d02] (libjnispeex.so)`, `native: ??? [0x419812d2] (libart.so)`.
+ */
+const ART_ABSOLUTE_FRAME = /^native: (.+?) \[(0x[0-9a-f]+)\] \(([^()\s]+)\)$/i;
 const REGISTER_LINE = /^(?:[a-z0-9]{1,6}\s+[0-9a-f]{8,16}\s*)+$/i;
 const REGISTER_PAIR = /([a-z0-9]{1,6})\s+([0-9a-f]{8,16})/gi;
 const MEMORY_MAP_LINE =
@@ -31,6 +48,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   const report: CrashReport = { inCgo: false, goroutines: [], threads, registers: {}, mappings: [], tombstone: info };
   let current: ThreadTrace | undefined;
   let inMemoryMap = false;
+  let lastFrameNo = 0; // the number printed on the current thread's last frame
   const newThread = (line: TextLine, tid?: number, name?: string) => {
     current = { name: name ? `tid ${tid} "${name}"` : `tid ${tid ?? '?'}`, tid, state: 'crashed', format: 'tombstone', inputLine: line.no, frames: [] };
     current.crashed = threads.length === 0;
@@ -69,17 +87,28 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       info.faultAddr = m[5];
     } else if ((m = FATAL_SIGNAL.exec(text))) {
       if (!report.signal) {
-        report.signal = { name: m[2], code: m[3], description: m[4], text: [text], inputLine: line.no };
-        if (/^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
+        report.signal = { name: m[2], code: m[3] ?? m[6], description: m[4], text: [text], inputLine: line.no };
+        if (m[5] && /^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
         info.faultAddr = m[5];
-        info.tid ??= Number(m[6]);
-        info.threadName ??= m[7];
+        info.tid ??= Number(m[7]);
+        info.threadName ??= m[8];
       }
     } else if ((m = ABORT.exec(text))) info.abortMessage = m[1];
     else if (/^memory map( \(\d+ entries\))?:/.test(text)) inMemoryMap = true;
     else if ((m = FRAME.exec(text))) {
+      // Numbering back at #00 after #01.. with no header between: the next thread's stack
+      // (a reporter's `Thread:` line). xCrash numbers every frame #00, which stays one thread.
+      if (current && Number(m[1]) === 0 && current.frames.length > 0 && lastFrameNo > 0) newThread(line);
       if (!current) newThread(line, info.tid, info.threadName);
       current!.frames.push(frame(m, line, field));
+      lastFrameNo = Number(m[1]);
+    } else if ((m = ART_ABSOLUTE_FRAME.exec(text))) {
+      if (!current) newThread(line, info.tid, info.threadName);
+      const f: RawFrame = { kind: 'native', addressKind: 'return', pc: hexAt(m[2], line.no, field), module: m[3], inputLine: line.no };
+      const sym = /^(.*)\+(\d+)$/.exec(m[1]);
+      if (m[1] !== '???') f.function = sym ? sym[1] : m[1];
+      if (sym) f.entryOffset = BigInt(sym[2]);
+      current!.frames.push(f);
     } else if (REGISTER_LINE.test(text) && threads.length <= 1) {
       for (const r of text.matchAll(REGISTER_PAIR)) {
         // Old ARM dumps print r10 as "10".
@@ -97,7 +126,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   const adjusted = v !== undefined ? v >= 11 : threads.some((t) => t.frames.some((f) => f.buildId));
   for (const t of threads) {
     t.frames.forEach((f, i) => {
-      const no = Number(/^#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
+      const no = Number(/^(?:native: )?#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
       f.addressKind = no === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
     });
   }
@@ -114,7 +143,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
 }
 
 function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
-  let rest = m[3].trim();
+  let rest = (m[3] ?? '').trim();
   // libunwindstack prints the ELF-relative pc: already an ELF vaddr (module-relative.ts).
   const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hexAt(m[2], line.no, field), moduleOffsetBase: 'elf-vaddr', inputLine: line.no };
   const build = /\s*\(BuildId: ([0-9a-f]+)\)$/i.exec(rest);
@@ -132,7 +161,8 @@ function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
         const sym = rest.slice(i + 1, -1);
         rest = rest.slice(0, i).trim();
         const off = /^(.*)\+(\d+)$/.exec(sym);
-        f.function = off ? off[1] : sym;
+        // `()`: the unwinder found no symbol (some crash reporters print the empty parentheses).
+        if ((off ? off[1] : sym) !== '') f.function = off ? off[1] : sym;
         if (off) f.entryOffset = BigInt(off[2]);
         break;
       }
@@ -165,7 +195,8 @@ export const tombstoneReader: FormatReader = {
     { name: 'signal line', re: /^(?:Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/, role: 'head', glues: true },
     { name: 'pid line', re: PID_LINE, role: 'head' },
     { name: '`memory map:`', re: /^memory map(?: \(\d+ entries\))?:/, role: 'head' },
-    { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,} pc [0-9a-f]{4,16}\s/, role: 'strong' },
+    { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,}\s+pc\s+(?:0x)?[0-9a-f]{4,16}(?:\s|$)/, role: 'strong' },
+    { name: 'ART frame `native: f+12 [0x..] (lib.so)`', re: ART_ABSOLUTE_FRAME, role: 'strong' },
     { name: 'memory map line', re: MEMORY_MAP_LINE, role: 'strong' },
     { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
     { name: 'register line', re: REGISTER_LINE, role: 'weak' },

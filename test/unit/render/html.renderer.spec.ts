@@ -75,7 +75,7 @@ describe('crash page rendering of hostile text', () => {
   });
 
   it('the upload command names the missing file where it was mapped, quoted when the name needs it', () => {
-    expect(uploadCommand('/usr/lib/libc.so.6', 'http://h:1')).toBe('curl -fsS -H "Authorization: Bearer $SYMBRIDGE_UPLOAD_TOKEN" -F files=@/usr/lib/libc.so.6 http://h:1/v1/symbols');
+    expect(uploadCommand('/usr/lib/libc.so.6', 'http://h:1')).toBe('curl -fsS -H "Authorization: Bearer ${SYMBRIDGE_TOKEN:-}" -F files=@/usr/lib/libc.so.6 http://h:1/v1/symbols');
     expect(uploadCommand("/opt/my lib's.so", 'http://h')).toContain(`-F files=@'/opt/my lib'\\''s.so' `);
     expect(uploadCommand('libfoo.so', 'http://h')).toContain('-F files=@path/to/libfoo.so ');
   });
