@@ -77,7 +77,8 @@ const where = (file?: string, line?: number, column?: number) =>
 
 /** Go's file line: `\tfile:line +0x5c fp=.. sp=.. pc=..`, each part only when Go printed it. */
 function goFileLine(f: UnifiedFrame): string {
-  const parts = [`\t${where(f.file, f.line) ?? '?'}`];
+  // `?:0` / `??:0` (a pc Go could not place) is printed as is, line 0 included.
+  const parts = [`\t${f.file !== undefined ? `${f.file}${f.line !== undefined ? `:${f.line}` : ''}` : '?'}`];
   if (f.entry_offset) parts.push(`+${f.entry_offset}`);
   if (f.fp && f.sp) parts.push(`fp=${f.fp}`, `sp=${f.sp}`);
   if (f.pc && f.pc_origin === 'input') parts.push(`pc=${f.pc}`);
