@@ -26,6 +26,7 @@ import { RedisBuildIdLock } from './symbol-store/build-id-lock';
 import { FsObjectStore } from './symbol-store/fs-object.store';
 import { LocalFileCache } from './symbol-store/local-file.cache';
 import { RedisMissCache } from './symbol-store/miss-cache';
+import { MemoObjectStore } from './symbol-store/memo-object.store';
 import { S3ObjectStore } from './symbol-store/s3-object.store';
 import { join } from 'node:path';
 import { CoreStore } from './symbol-store/core-store';
@@ -89,7 +90,8 @@ function createStore(config: AppConfig, log: Logger, redis: RedisConnections): S
   const misses = new RedisMissCache(redis.shared(), shared);
   if (config.storeBackend === 's3') {
     const cache = new LocalFileCache(config.cacheDir, config.cacheMaxBytes, warn);
-    return new SymbolStore(new S3ObjectStore(config.s3!), { upstream, warn, info, lock, misses, cache, tempDir: join(config.cacheDir, '.uploads') });
+    // What a job learns about stored slots is remembered for a while: S3 requests are the cost per job.
+    return new SymbolStore(new MemoObjectStore(new S3ObjectStore(config.s3!)), { upstream, warn, info, lock, misses, cache, tempDir: join(config.cacheDir, '.uploads') });
   }
   return new SymbolStore(new FsObjectStore(config.storageRoot), { upstream, warn, info, lock, misses });
 }
@@ -109,7 +111,7 @@ export class AppModule {
       { provide: APP_CONFIG, useValue: config },
       { provide: LOGGER, useValue: log },
       { provide: SymbolStore, useValue: createStore(config, log, redis) },
-      { provide: CoreStore, useValue: new CoreStore(config.storageRoot) },
+      { provide: CoreStore, inject: [SymbolStore], useFactory: (store: SymbolStore) => new CoreStore(store.objects, store.stagingDir) },
       { provide: AccessTokens, useValue: new AccessTokens(config) },
       { provide: Metrics, useValue: new Metrics() },
       StoreInit,

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, getSchemaPath, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { stringify } from 'yaml';
+import { DEFAULT_LIMITS } from '../config/limits';
 import { SymbolicateRequestDto } from './dto/symbolicate.dto';
 import { errorExample } from './error-examples';
 
@@ -61,7 +62,17 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
             properties: {
               traceback: { type: 'string', format: 'binary', description: 'Go traceback (file or text)' },
               maps: { type: 'string', format: 'binary', description: '/proc/PID/maps (file or text)' },
-              crash_dump: { type: 'string', format: 'binary' },
+              crash_dump: { type: 'string', format: 'binary', description: 'An hs_err log or Android tombstone (file or text)' },
+              core_dump: {
+                type: 'string',
+                format: 'binary',
+                description:
+                  'An ELF core file (x86-64), plain or gzip-, xz- or zstd-compressed (told apart by magic); the traceback, ' +
+                  'maps and modules fields may come beside it (a Go traceback of the same crash adds goroutine states). ' +
+                  `Streamed to the store, never held in memory; at most MAX_CORE_BYTES (default ${DEFAULT_LIMITS.maxCoreBytes / 1024 ** 3} GiB) ` +
+                  'before and after decompression, else 413; not a core, another architecture, corrupt compression: 422. ' +
+                  'Deleted once its job expires (JOB_RETENTION_SECONDS). The result: one thread per LWP, crashed first, then the goroutines.',
+              },
               modules: { type: 'string', description: 'JSON array of {path, build_id}' },
             },
           },

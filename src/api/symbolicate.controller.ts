@@ -43,7 +43,9 @@ export class SymbolicateController {
       'Send the crash as JSON ({traceback, maps, crash_dump?, modules?}; crash_dump: an hs_err log or tombstone, alone or ' +
       'beside the Go traceback), as multipart/form-data with the same field names ' +
       '(text fields or files), or as text/plain: one paste holding the Go traceback (or hs_err log, tombstone) and the maps one after the ' +
-      'other (sections are found by their shape). The job runs on a worker; with ?wait=N the answer is the result ' +
+      'other (sections are found by their shape). An ELF core file goes as the multipart file field core_dump ' +
+      `(plain, gzip, xz or zstd; at most MAX_CORE_BYTES, default ${DEFAULT_LIMITS.maxCoreBytes / 1024 ** 3} GiB), with traceback, maps and modules beside it. ` +
+      'The job runs on a worker; with ?wait=N the answer is the result ' +
       'if it is ready within N seconds, else 202 with Location: /v1/jobs/ID. Send Accept: text/plain for the ' +
       'readable rendering, Accept: text/html for the crash page (what the paste box at / does). Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
       `(default 60), frames at most MAX_FRAMES (default ${DEFAULT_LIMITS.maxFrames}), modules at most 10,000; ` +
@@ -65,11 +67,11 @@ export class SymbolicateController {
   @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'Queued; poll the Location' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Empty or invalid request (names the field)' })
   @ApiResponse({ status: 401, type: ErrorDto, description: 'SYMBOLS_READ_ACCESS=token and no valid token (of any scope: read, upload or admin)' })
-  @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES, or more frames than MAX_FRAMES' })
+  @ApiResponse({ status: 413, type: ErrorDto, description: 'Body over MAX_BODY_BYTES, a core_dump over MAX_CORE_BYTES, or more frames than MAX_FRAMES' })
   @ApiResponse({ status: 415, type: ErrorDto, description: 'Content-Type not JSON, multipart or text' })
-  @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line)' })
+  @ApiResponse({ status: 422, type: ErrorDto, description: 'Text that does not parse (names the input line), or a core_dump that is not an x86-64 ELF core (says what it is)' })
   @ApiResponse({ status: 429, type: ErrorDto, description: 'More than RATE_LIMIT_SYMBOLICATE requests from this client in the window; Retry-After says when' })
-  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable, or this instance is shutting down: nothing was queued, send it again' })
+  @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable, the store unreachable while storing a core_dump, or this instance is shutting down: nothing was queued, send it again' })
   async symbolicate(@Req() req: FastifyRequest, @Res() reply: FastifyReply, @Query() rawQuery: Record<string, unknown>): Promise<void> {
     // The answer is stored functions and lines by address: symbol data, read-scoped like the files.
     this.access.requireRead(req.headers.authorization, 'symbolicating (it reads the stored symbols)');
@@ -156,13 +158,10 @@ export class SymbolicateController {
   }
 
   /** Read the core's header and notes now: not a core, a truncated one, another architecture is a 422 before any job. */
-  private async checkCore(core: StoredCore, name: string): Promise<void> {
-    const src = await FileSource.open(core.path);
+  private async checkCore(path: string, name: string): Promise<void> {
+    const src = await FileSource.open(path);
     try {
       await readCore(src, name);
-    } catch (err) {
-      await this.cores.remove(core.id);
-      throw err;
     } finally {
       await src.close();
     }
@@ -191,11 +190,11 @@ export class SymbolicateController {
           core_dump: async (file, filename) => {
             if (stored) throw new SymbridgeError('INPUT_INVALID', 'one core_dump per request', { field: 'core_dump' });
             coreName = filename || 'core_dump';
-            stored = await this.cores.write(file, maxCoreBytes);
-            if (file.truncated) {
-              await this.cores.remove(stored.id);
-              throw coreTooLarge(maxCoreBytes);
-            }
+            // Checked while spooled, before it is stored: a refused core never reaches the store.
+            stored = await this.cores.write(file, maxCoreBytes, async (path) => {
+              if (file.truncated) throw coreTooLarge(maxCoreBytes);
+              await this.checkCore(path, coreName);
+            });
             return stored;
           },
         },
@@ -204,7 +203,6 @@ export class SymbolicateController {
         throw err;
       });
       core = stored;
-      if (core) await this.checkCore(core, coreName);
       plain = { ...form.text };
       for (const key of ['modules', 'options'] as const) {
         if (form.text[key] !== undefined) plain[key] = parseJsonField(form.text[key], key);

@@ -95,6 +95,8 @@ export async function readCore(src: RangeSource, name = 'core_dump'): Promise<Co
   }
   const problems: string[] = [];
   const phdrs = await readProgramHeaders(r, header).catch((err: Error) => {
+    // The store away mid-read (a core on S3) is not a bad core: the job is retried.
+    if (err instanceof SymbridgeError && err.code === 'STORAGE_UNAVAILABLE') throw err;
     throw new CoreError(`${name}: ${err.message}`);
   });
   const segments: CoreSegment[] = [];

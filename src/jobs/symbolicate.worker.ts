@@ -90,7 +90,7 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       };
       const core = job.data.core;
       const run = core
-        ? this.corePipeline.run({ corePath: this.cores.path(core.id), coreName: core.name, traceback: job.data.traceback, modules: job.data.modules }, progress)
+        ? this.corePipeline.run({ open: () => this.cores.open(core.id), coreName: core.name, traceback: job.data.traceback, modules: job.data.modules }, progress)
         : this.pipeline.run(job.data, progress);
       // No job is stuck: past JOB_TIMEOUT_MS it fails naming its stage (the symbolizers have their own timeouts).
       const ms = this.config.jobTimeoutMs;

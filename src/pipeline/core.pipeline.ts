@@ -22,8 +22,10 @@ import { resolveFrames } from './resolve-frames';
 import { Progress } from './symbolicate.pipeline';
 
 export interface CoreRequest {
-  /** The core on disk (the API streamed it to the storage root). */
-  corePath: string;
+  /** The core on disk (tests, tools) ... */
+  corePath?: string;
+  /** ... or opened by range from the store (the worker: a file on fs, ranged GETs on S3). */
+  open?: () => Promise<RangeSource>;
   /** Its name as uploaded, for messages. */
   coreName: string;
   /** A Go traceback of the same crash: goroutine states and wait reasons, merged by goroutine id. */
@@ -52,7 +54,8 @@ export class CorePipeline {
 
   async run(request: CoreRequest, progress: Progress = () => undefined): Promise<UnifiedStack> {
     progress('parse', 0, 1);
-    const src = await FileSource.open(request.corePath);
+    if (!request.open && !request.corePath) throw new Error('CoreRequest needs corePath or open');
+    const src = request.open ? await request.open() : await FileSource.open(request.corePath!);
     const opened: RangeSource[] = [];
     try {
       const { report, core } = await readCoreReport(src, request.coreName);

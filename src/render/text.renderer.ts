@@ -85,8 +85,9 @@ function goFileLine(f: UnifiedFrame): string {
   return parts.join(' ');
 }
 
-/** Inlined callees as Go prints them: `f(...)` then `\tfile:line`, innermost first. */
+/** Inlined callees as Go prints them: `f(...)` then `\tfile:line`, innermost first (native ones with their column, for editors). */
 function inlinedLines(f: UnifiedFrame): string[] {
+  if (f.kind === 'go') return goInlinedLines(f);
   return f.inlined.flatMap((i) => [`${i.function}${i.args ?? (i.function.endsWith(')') ? '' : '(...)')}`, `\t${where(i.file, i.line, i.column) ?? '?'}`]);
 }
 
@@ -114,6 +115,15 @@ function filledIn(f: UnifiedFrame): string[] {
   const why = f.source === 'unresolved' ? `${f.kind}, unresolved: ${(f.reason ?? 'unknown').split(';')[0]}` : `${f.kind}, ${f.source}`;
   const second = [where(f.file, f.line, f.column), module, f.pc ? `pc=${f.pc}` : undefined, `[${why}]`].filter((p) => p);
   return [name, `\t${second.join(' ')}`];
+}
+
+/**
+ * A Go frame's inlined calls as Go prints them, whichever source named them (Go's own
+ * text, or DWARF / .gopclntab for a core or a frame Go could not name): `pkg.f(...)` then
+ * the tab-indented file:line, innermost first, above the physical frame that owns the pc.
+ */
+function goInlinedLines(f: UnifiedFrame): string[] {
+  return f.inlined.flatMap((i) => [`${i.function}${i.args ?? '(...)'}`, `\t${where(i.file, i.line) ?? '??'}`]);
 }
 
 /**

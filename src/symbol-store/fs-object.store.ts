@@ -3,6 +3,7 @@ import { constants, createReadStream } from 'node:fs';
 import { access, copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { FileSource, RangeSource } from '../adapters/range-source.adapter';
 import { ObjectStat, ObjectStore } from './object-store';
 
 /**
@@ -61,6 +62,13 @@ export class FsObjectStore implements ObjectStore {
 
   async openRead(key: string): Promise<Readable | undefined> {
     return (await this.stat(key)) ? createReadStream(this.path(key)) : undefined;
+  }
+
+  async openRange(key: string): Promise<RangeSource | undefined> {
+    return FileSource.open(this.path(key)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
   }
 
   async download(key: string, toPath: string): Promise<boolean> {

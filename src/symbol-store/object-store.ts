@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { RangeSource } from '../adapters/range-source.adapter';
 
 /** What a stored object is: enough for Content-Length, Last-Modified and a cache's check. */
 export interface ObjectStat {
@@ -31,6 +32,11 @@ export interface ObjectStore {
   putFile(key: string, localPath: string, opts?: { ifAbsent?: boolean }): Promise<boolean>;
   /** The object's bytes as a stream (debuginfod GET); undefined when there is none. */
   openRead(key: string): Promise<Readable | undefined>;
+  /**
+   * The object read by range (a core the worker unwinds: a few MB of a GB file): a
+   * file handle on fs, ranged GETs on S3. undefined when there is none.
+   */
+  openRange(key: string): Promise<RangeSource | undefined>;
   /** Copy the object into a new local file; false when there is none. */
   download(key: string, toPath: string): Promise<boolean>;
   /** A path to open the object in place, when the store is a file system. */

@@ -15,6 +15,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { SymbridgeError } from '../model/errors';
+import { RangeSource } from '../adapters/range-source.adapter';
+import { LruCache } from '../resolve/lru-cache';
 import { ObjectStat, ObjectStore } from './object-store';
 
 export interface S3StoreOptions {
@@ -51,6 +53,8 @@ export class S3ObjectStore implements ObjectStore {
   readonly kind = 's3';
   readonly where: string;
   private readonly client: S3Client;
+  /** Bytes fetched by ranged GETs (openRange), for tests and metrics: a core is read in part, not whole. */
+  rangedBytes = 0;
 
   constructor(private readonly options: S3StoreOptions) {
     this.where = `S3 bucket s3://${options.bucket}/${options.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
@@ -108,6 +112,19 @@ export class S3ObjectStore implements ObjectStore {
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(key) }));
       return r.Body as Readable;
     });
+  }
+
+  async openRange(key: string): Promise<RangeSource | undefined> {
+    const st = await this.stat(key);
+    if (!st) return undefined;
+    return new S3RangeSource(st.size, (start, end) =>
+      this.call(`GET ${key} bytes ${start}-${end}`, async () => {
+        const r = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(key), Range: `bytes=${start}-${end}` }));
+        const body = r.Body ? Buffer.from(await r.Body.transformToByteArray()) : Buffer.alloc(0);
+        this.rangedBytes += body.length;
+        return body;
+      }).then((b) => b ?? Buffer.alloc(0)),
+    );
   }
 
   /** Stream the object into a new file; a short body (connection cut) fails and leaves no file. */
@@ -205,4 +222,50 @@ export class S3ObjectStore implements ObjectStore {
 function networkReason(err: unknown): string {
   const e = err as Error & { cause?: Error };
   return (e.cause?.message ?? e.message).replace(/^(AWS SDK error wrapper for )?(Error: )?(connect )?/, '');
+}
+
+/** Bytes per ranged GET: one round trip brings 1 MiB, and at most 16 of them are kept (16 MiB per open object). */
+const RANGE_BLOCK = 1024 * 1024;
+const RANGE_BLOCKS_KEPT = 16;
+
+/**
+ * An S3 object as a RangeSource: reads become ranged GETs of whole 1 MiB blocks, kept in a
+ * small LRU, so a reader's many small reads near each other cost few requests and memory
+ * stays bounded whatever the object's size. A failed GET is not cached (the next read retries).
+ */
+export class S3RangeSource implements RangeSource {
+  private readonly blocks = new LruCache<number, Promise<Buffer>>(RANGE_BLOCKS_KEPT);
+
+  constructor(
+    readonly size: number,
+    private readonly get: (start: number, endInclusive: number) => Promise<Buffer>,
+  ) {}
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const end = Math.min(offset + Math.max(0, length), this.size);
+    if (offset >= end) return Buffer.alloc(0);
+    const parts: Buffer[] = [];
+    for (let no = Math.floor(offset / RANGE_BLOCK); no * RANGE_BLOCK < end; no++) {
+      const block = await this.block(no);
+      const from = Math.max(offset - no * RANGE_BLOCK, 0);
+      const to = Math.min(end - no * RANGE_BLOCK, block.length);
+      if (to <= from) break;
+      parts.push(block.subarray(from, to));
+      if (block.length < RANGE_BLOCK && no * RANGE_BLOCK + block.length < end) break; // short: the object shrank
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  async close(): Promise<void> {}
+
+  private block(no: number): Promise<Buffer> {
+    let b = this.blocks.get(no);
+    if (!b) {
+      const start = no * RANGE_BLOCK;
+      b = this.get(start, Math.min(start + RANGE_BLOCK, this.size) - 1);
+      b.catch(() => this.blocks.delete(no));
+      this.blocks.set(no, b);
+    }
+    return b;
+  }
 }

@@ -15,6 +15,7 @@ import { DebuginfodUpstream } from './debuginfod-upstream';
 import { FsObjectStore } from './fs-object.store';
 import { LocalFileCache } from './local-file.cache';
 import { LocalMissCache, MissCache } from './miss-cache';
+import { MemoObjectStore } from './memo-object.store';
 import { fileName, nameKey } from './name-key';
 import { ObjectStat, ObjectStore, objectKey } from './object-store';
 import { combine, contentsOf, FileRecord, Slot, SLOTS, slotsOf, StoredFileMeta, kindOf } from './stored-file';
@@ -95,6 +96,8 @@ export interface StoreOptions {
 
 export class SymbolStore {
   readonly objects: ObjectStore;
+  /** The store without the S3 memo: what an upload decides on must be true now, not 30 s ago. */
+  private readonly direct: ObjectStore;
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly lock: BuildIdLock;
   private readonly misses: MissCache;
@@ -108,6 +111,7 @@ export class SymbolStore {
     private readonly options: StoreOptions = {},
   ) {
     this.objects = typeof objects === 'string' ? new FsObjectStore(objects) : objects;
+    this.direct = this.objects instanceof MemoObjectStore ? this.objects.inner : this.objects;
     this.lock = options.lock ?? new LocalBuildIdLock();
     this.misses = options.misses ?? new LocalMissCache();
     this.tempDir = this.objects instanceof FsObjectStore ? join(this.objects.root, '.tmp') : (options.tempDir ?? join(tmpdir(), 'symbridge-uploads'));
@@ -146,6 +150,11 @@ export class SymbolStore {
 
   async close(): Promise<void> {
     await this.objects.close();
+  }
+
+  /** The local folder uploads are staged in (cores spool there too). */
+  get stagingDir(): string {
+    return this.tempDir;
   }
 
   /** A fresh local path to stage an upload in (on fs: the store's own .tmp, so linking it into place is atomic). */
@@ -196,7 +205,8 @@ export class SymbolStore {
       let created = false;
       for (const slot of slotsOf(record.kind)) {
         const fileKey = this.key(id, slot);
-        if (await this.objects.stat(fileKey)) continue;
+        // Asked of the store itself, never a memo: another machine may have deleted it a moment ago.
+        if (await this.direct.stat(fileKey)) continue;
         // Record first: a reader that sees the file also sees what it is.
         await this.objects.writeText(`${fileKey}.json`, JSON.stringify(record, null, 2));
         placed.push(`${fileKey}.json`);
@@ -218,7 +228,7 @@ export class SymbolStore {
   /** Undo `place`: remove what it stored, and the index entries when nothing is left of the id. */
   private async unplace(id: string, placed: string[], record: FileRecord): Promise<void> {
     for (const k of placed.reverse()) await this.objects.delete(k);
-    if (await this.hasAnySlot(id)) return;
+    if (await this.hasAnySlot(id, this.direct)) return;
     await this.objects.deletePrefix(objectKey('buildid', id));
     await this.objects.delete(objectKey('index', 'names', nameKey(record.name), id));
     if (record.go_build_id && record.gnu_build_id) await this.objects.delete(objectKey('index', 'alias', goBuildIdKey(record.go_build_id)));
@@ -450,8 +460,8 @@ export class SymbolStore {
     return (await this.objects.list('buildid')).filter(isBuildId).sort();
   }
 
-  private async hasAnySlot(id: string): Promise<boolean> {
-    for (const slot of SLOTS) if (await this.objects.stat(this.key(id, slot))) return true;
+  private async hasAnySlot(id: string, objects: ObjectStore = this.objects): Promise<boolean> {
+    for (const slot of SLOTS) if (await objects.stat(this.key(id, slot))) return true;
     return false;
   }
 

@@ -104,6 +104,27 @@ describe.each(backends)('ObjectStore contract: %s', (_name, make) => {
     expect(await store.list('buildid/55667788')).toEqual([]);
   });
 
+  it('openRange reads any range of an object, across block boundaries and past its end; absent keys are undefined', async () => {
+    const f = file(3 * MiB + 123);
+    const data = readFileSync(f.path);
+    await store.putFile('cores/0123456789abcdef0123456789abcdef.core', f.path);
+    const src = (await store.openRange('cores/0123456789abcdef0123456789abcdef.core'))!;
+    try {
+      expect(src.size).toBe(data.length);
+      // (offset, length): inside a block, across one and two 1 MiB boundaries, the tail, past the end, empty.
+      for (const [o, n] of [[0, 64], [MiB - 10, 20], [MiB / 2, 2 * MiB], [3 * MiB, 500], [data.length - 5, 100], [data.length + 10, 10], [5, 0]]) {
+        const want = data.subarray(Math.min(o, data.length), Math.min(o + n, data.length));
+        expect([o, n, (await src.read(o, n)).equals(want)]).toEqual([o, n, true]);
+      }
+      // Many small reads near each other (an unwinder's): the same bytes, block after block.
+      const parts = await Promise.all(Array.from({ length: 64 }, (_, i) => src.read(MiB - 256 + i * 8, 8)));
+      expect(Buffer.concat(parts).equals(data.subarray(MiB - 256, MiB + 256))).toBe(true);
+    } finally {
+      await src.close();
+    }
+    expect(await store.openRange('cores/nothing.core')).toBeUndefined();
+  });
+
   it('checkWritable passes on a working store', async () => {
     await expect(store.checkWritable()).resolves.toBeUndefined();
   });
@@ -145,6 +166,21 @@ describe('S3 faults', () => {
       await s3.restart();
       await store.close();
     }
+  }, 60_000);
+
+  it('a ranged read while the endpoint is away fails as STORAGE_UNAVAILABLE; the failure is not kept, the next read succeeds', async () => {
+    const store = s3Store(`range-${randomBytes(4).toString('hex')}/`);
+    const f = file(2 * MiB);
+    await store.putFile('cores/aa.core', f.path);
+    const src = (await store.openRange('cores/aa.core'))!;
+    await s3.stop();
+    try {
+      await expect(src.read(MiB + 5, 10)).rejects.toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    } finally {
+      await s3.restart();
+    }
+    expect((await src.read(MiB + 5, 10)).equals(readFileSync(f.path).subarray(MiB + 5, MiB + 15))).toBe(true);
+    await store.close();
   }, 60_000);
 
   it('a bucket that does not exist fails the readiness check (not an empty store)', async () => {

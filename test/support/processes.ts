@@ -1,8 +1,8 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Queue } from 'bullmq';
 import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
 
@@ -11,7 +11,13 @@ import { SYMBOLICATE_QUEUE } from '../../src/jobs/queue.constants';
  * build`), for the tests whose point is a process dying, draining or losing Redis; and a
  * private redis-server those tests may kill.
  */
-export const REPO = join(__dirname, '..', '..');
+export const REPO = repoRoot(__dirname);
+
+/** The checkout: the nearest folder up with package.json (test/support from ts-jest, dist-bench/test/support from the bench). */
+function repoRoot(from: string): string {
+  for (let d = from; d !== dirname(d); d = dirname(d)) if (existsSync(join(d, 'package.json'))) return d;
+  return join(from, '..', '..');
+}
 const MAIN = join(REPO, 'dist', 'main.js');
 
 export function freePort(): Promise<number> {
