@@ -3,6 +3,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Logger } from 'pino';
 import { HealthController } from './api/health.controller';
 import { SymbolicateController } from './api/symbolicate.controller';
+import { CrashPageController } from './api/crash-page.controller';
 import { DebuginfodController } from './api/debuginfod.controller';
 import { SymbolsController } from './api/symbols.controller';
 import { RedisConnections } from './adapters/redis-connection';
@@ -174,7 +175,7 @@ export class AppModule {
         BullModule.registerQueue({ name: SYMBOLICATE_QUEUE }),
         BullModule.registerQueue({ name: SYMCACHE_QUEUE }),
       ],
-      controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController] : [],
+      controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController, CrashPageController] : [],
       providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper, ResultSweeper] : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics, RedisConnections],
     };

@@ -10,6 +10,7 @@ import { AccessTokens } from '../symbol-store/access-tokens';
 import { UnifiedStack } from '../model/unified-stack';
 import { parseInput } from '../parse/parse-input';
 import { renderText } from '../render/text.renderer';
+import { sendCrashPage, wantsHtml } from './crash-page';
 import { ErrorDto, JobAcceptedDto, JobDto, UnifiedStackDto } from './dto/responses.dto';
 import { SymbolicateRequestDto, WAIT_RULE, WaitQueryDto } from './dto/symbolicate.dto';
 import { JOB_ID_PARAM } from './dto/params';
@@ -46,7 +47,7 @@ export class SymbolicateController {
       `(plain, gzip, xz or zstd; at most MAX_CORE_BYTES, default ${DEFAULT_LIMITS.maxCoreBytes / 1024 ** 3} GiB), with traceback, maps and modules beside it. ` +
       'The job runs on a worker; with ?wait=N the answer is the result ' +
       'if it is ready within N seconds, else 202 with Location: /v1/jobs/ID. Send Accept: text/plain for the ' +
-      'readable rendering. Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
+      'readable rendering, Accept: text/html for the crash page (what the paste box at / does). Limits: body at most MAX_BODY_BYTES (default 8 MiB), wait capped at MAX_WAIT_SECONDS ' +
       `(default 60), frames at most MAX_FRAMES (default ${DEFAULT_LIMITS.maxFrames}), modules at most 10,000; ` +
       `at most RATE_LIMIT_SYMBOLICATE requests per client per RATE_LIMIT_WINDOW_MS (default ${DEFAULT_LIMITS.rateSymbolicate} per ` +
       `${DEFAULT_LIMITS.rateWindowMs / 1000} s, then 429 with Retry-After). With SYMBOLS_READ_ACCESS=token it needs a ` +
@@ -61,7 +62,7 @@ export class SymbolicateController {
       'comes within these seconds + 0.5 s even when Redis goes away meanwhile (then 202: the job was accepted, poll its Location).',
     example: 10,
   })
-  @ApiProduces('application/json', 'text/plain')
+  @ApiProduces('application/json', 'text/plain', 'text/html')
   @ApiOkResponse({ type: UnifiedStackDto, description: 'The job finished within ?wait' })
   @ApiAcceptedResponse({ type: JobAcceptedDto, description: 'Queued; poll the Location' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Empty or invalid request (names the field)' })
@@ -95,7 +96,7 @@ export class SymbolicateController {
       await reply.status(202).header('location', location).send({ id: job.id, state: 'waiting', location });
       return;
     }
-    await this.sendStack(req, reply, result);
+    await this.sendStack(req, reply, result, String(job.id));
   }
 
   /** Refuse unparseable text now, with its line, rather than as a failed job; and bound the work. */
@@ -119,12 +120,13 @@ export class SymbolicateController {
     operationId: 'getJob',
     summary: 'State, progress, result or error of a symbolication job',
     description:
-      'Accept: text/plain gives the readable rendering once the job is completed. Jobs expire JOB_RETENTION_SECONDS (default 3600) after they finish. ' +
+      'Accept: text/plain gives the readable rendering once the job is completed; Accept: text/html the crash page (the unified stack for a ' +
+      'person; while the job runs, its state, followed by the page\'s script). Jobs expire JOB_RETENTION_SECONDS (default 3600) after they finish. ' +
       'Job ids are unguessable. With tokens configured, a job submitted with a token is read with that token or an admin token; ' +
       'to anyone else it answers 404, as an unknown job does (a job submitted without a token is read by its id).',
   })
   @ApiParam(JOB_ID_PARAM)
-  @ApiProduces('application/json', 'text/plain')
+  @ApiProduces('application/json', 'text/plain', 'text/html')
   @ApiOkResponse({ type: JobDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a job id' })
   @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, expired after JOB_RETENTION_SECONDS, or submitted with another token)' })
@@ -139,11 +141,16 @@ export class SymbolicateController {
       await this.sendStack(req, reply, view.result);
       return;
     }
+    if (wantsHtml(req)) {
+      await sendCrashPage(req, reply, { stack: view.result, job: { id, state: view.state, error: view.error } });
+      return;
+    }
     await reply.send(view);
   }
 
-  private async sendStack(req: FastifyRequest, reply: FastifyReply, stack: UnifiedStack): Promise<void> {
-    if (wantsText(req)) await reply.header('content-type', 'text/plain; charset=utf-8').send(renderText(stack));
+  private async sendStack(req: FastifyRequest, reply: FastifyReply, stack: UnifiedStack, jobId?: string): Promise<void> {
+    if (wantsHtml(req)) await sendCrashPage(req, reply, { stack, job: jobId ? { id: jobId, state: 'completed' } : undefined });
+    else if (wantsText(req)) await reply.header('content-type', 'text/plain; charset=utf-8').send(renderText(stack));
     else await reply.send(stack);
   }
 

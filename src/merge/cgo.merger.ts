@@ -1,6 +1,7 @@
 import { CrashReport, GoroutineTrace, RawFrame, SignalBlock, SignalInfo } from '../model/crash-report';
 import { ResolvedFrame, ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
+import { noteMissingFrames } from './missing-frames';
 
 export interface MergedThread {
   id: string;
@@ -16,6 +17,13 @@ export interface MergedThread {
   /** The goroutine a core thread was running, or the goroutine itself (cores). */
   goroutine?: number;
   unwindStopped?: string;
+  /** Go's `created by` line, and `...additional frames elided...`, as printed. */
+  createdBy?: GoroutineTrace['createdBy'];
+  framesElided?: boolean;
+  /** A goroutine's header line as printed. */
+  inputHeader?: string;
+  /** Go printed `goroutine running on other thread; stack unavailable`. */
+  stackUnavailable?: boolean;
 }
 
 const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;
@@ -80,7 +88,11 @@ export function mergeGoStack(
       m: own ? block!.m : undefined,
       signal: own ? block!.signal : undefined,
       registers: own && Object.keys(block!.registers).length > 0 ? block!.registers : undefined,
-      frames,
+      createdBy: g.createdBy,
+      inputHeader: g.header,
+      stackUnavailable: g.stackUnavailable || undefined,
+      framesElided: g.framesElided || undefined,
+      frames: isCrashed ? noteMissingFrames(frames, g.frames) : frames,
     };
   });
   return threads;

@@ -53,8 +53,13 @@ export interface RawFrame {
   frameType?: string;
   /** Calls inlined at this frame's pc as the input printed them, innermost first (Go). */
   inlined?: InlinedCall[];
-  /** Frames unwound from a core: the stack pointer, and how the pc was recovered (unwind/unwinder.ts UnwindMethod). */
+  /**
+   * The stack pointer: Go's printed `sp=` (GOTRACEBACK=system/crash), or for frames unwound
+   * from a core the unwinder's, with how the pc was recovered (unwind/unwinder.ts UnwindMethod).
+   */
   sp?: Address;
+  /** Go's printed `fp=` (the caller's sp), kept so the text rendering reads as Go printed it. */
+  fp?: Address;
   unwind?: string;
   /** 1-based line of the input text; 0 for frames that came from a binary input (a core file). */
   inputLine: number;
@@ -103,7 +108,10 @@ export interface GoroutineTrace extends ThreadTrace {
   /** Extra words inside the brackets after the state (minutes, locked to thread). */
   inputLine: number;
   frames: RawFrame[];
-  createdBy?: { function: string; goroutine?: number; file?: string; line?: number };
+  /** `created by X in goroutine N` + `\tfile:line +0x25`, as printed. */
+  /** The header line as printed (`goroutine 7 gp=.. m=.. [chan receive, 3 minutes]:`): state keeps only the first word group. */
+  header?: string;
+  createdBy?: { function: string; goroutine?: number; file?: string; line?: number; entryOffset?: Address; inputLine?: number };
   framesElided?: boolean;
   /** `runtime stack:` (the system stack of a fatal error) rather than a goroutine. */
   system?: boolean;
@@ -155,6 +163,8 @@ export interface TombstoneInfo {
 
 export interface SignalInfo {
   name: string;
+  /** The lines that reported it, as printed (Go: `[signal SIGSEGV: .. code=.. addr=.. pc=..]`, or `SIGILL: ..` + `PC=..` + ..). */
+  text?: string[];
   description?: string;
   code?: string;
   addr?: Address;

@@ -38,6 +38,8 @@ export interface ResolvedFrame {
   /** Set by merge for JNI native methods: `pkg.Cls.m(sig)`. */
   javaMethod?: string;
   symbol?: ResolvedSymbol;
+  /** The input is known to lack this frame's callers (merge/missing-frames.ts): why, in words. */
+  framesMissingAfter?: string;
   /** Why there is no symbol, in words (design: a missing symbol is a value, not an error). */
   reason?: string;
 }

@@ -72,7 +72,16 @@ export interface UnifiedFrame {
   /** Why this frame is unresolved, when it is. */
   reason?: string;
   input_line?: number;
-  /** Frames unwound from a core: the stack pointer and how the frame was found (context, cfi, go-pcsp, signal-frame, cgo-switch, systemstack-switch, go-sched, frame-pointer). */
+  /** Go frames: the `+0x5c` after file:line as printed (pc - function entry), hex. */
+  entry_offset?: string;
+  /** Go frames: the printed `fp=` (GOTRACEBACK=system/crash), hex. */
+  fp?: string;
+  /**
+   * The input is known to lack frames right below this one (its callers), and why: Go prints
+   * none between the C fault and runtime.cgocall; a frame-pointer walker skips a frameless leaf's caller.
+   */
+  frames_missing_after?: string;
+  /** The stack pointer: Go's printed `sp=`, or for frames unwound from a core the unwinder's; unwound_by says how the frame was found (context, cfi, go-pcsp, signal-frame, cgo-switch, systemstack-switch, go-sched, frame-pointer). */
   sp?: string;
   unwound_by?: string;
   /** What answered the lookup: symcache (in-process, from the file built at upload), llvm-symbolizer, or symbol-table (files without DWARF, in-process). */
@@ -95,7 +104,25 @@ export interface UnifiedThread {
   signal?: { name: string; description?: string; code?: string; pc?: string };
   /** Its registers when the input dumped them (hex). */
   registers?: Record<string, string>;
+  /** Go's `created by X in goroutine N` + `\tfile:line +0x25` under the stack, as printed. */
+  created_by?: CreatedBy;
+  /** A goroutine's header as printed (`goroutine 7 [chan receive, 3 minutes, locked to thread]:`): state keeps only its first part. */
+  input_header?: string;
+  /** Go printed `goroutine running on other thread; stack unavailable` (and no M block printed it later). */
+  stack_unavailable?: boolean;
+  /** Go printed `...additional frames elided...` (more than 100 frames). */
+  frames_elided?: boolean;
   frames: UnifiedFrame[];
+}
+
+export interface CreatedBy {
+  function: string;
+  goroutine?: number;
+  file?: string;
+  line?: number;
+  /** `+0x25` as printed, hex. */
+  entry_offset?: string;
+  input_line?: number;
 }
 
 export type ModuleStatus = 'found' | 'missing' | 'mismatch' | 'unused';
@@ -121,9 +148,12 @@ export interface Diagnostic {
 
 export interface UnifiedStack {
   headline?: string;
+  /** Go's `panic:` lines when there are more than one (nested, `[recovered]`), in input order; headline is the first. */
+  panics?: { text: string; recovered: boolean; input_line: number }[];
   /** hs_err's `# Problematic frame:` line as printed, and where. */
   problematic_frame?: { text: string; input_line: number };
-  signal?: { name: string; description?: string; code?: string; addr?: string; pc?: string };
+  /** text: the lines that reported the signal, as printed (Go's `[signal ..]` line, or `SIGILL: ..` + `PC=..`), and where. */
+  signal?: { name: string; description?: string; code?: string; addr?: string; pc?: string; text?: string[]; input_line?: number };
   threads: UnifiedThread[];
   modules: ModuleReport[];
   diagnostics: Diagnostic[];

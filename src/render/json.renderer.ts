@@ -14,6 +14,7 @@ export function renderJson(
   const s = report.signal;
   return {
     headline: report.headline?.text,
+    panics: report.panics && report.panics.length > 1 ? report.panics.map((p) => ({ text: p.text, recovered: p.recovered, input_line: p.inputLine })) : undefined,
     problematic_frame:
       report.hsErr?.problematicText && report.hsErr.problematicFrame
         ? { text: report.hsErr.problematicText, input_line: report.hsErr.problematicFrame.inputLine }
@@ -25,6 +26,8 @@ export function renderJson(
           code: s.code,
           addr: s.addr !== undefined ? toHex(s.addr) : undefined,
           pc: report.fault ? toHex(report.fault.pc) : s.pc !== undefined ? toHex(s.pc) : undefined,
+          text: s.text,
+          input_line: s.inputLine || undefined,
         }
       : undefined,
     threads: threads.map((t) => ({
@@ -40,6 +43,19 @@ export function renderJson(
       registers: t.registers ? Object.fromEntries(Object.entries(t.registers).map(([k, v]) => [k, toHex(v)])) : undefined,
       goroutine: t.goroutine,
       unwind_stopped: t.unwindStopped,
+      created_by: t.createdBy
+        ? {
+            function: t.createdBy.function,
+            goroutine: t.createdBy.goroutine,
+            file: t.createdBy.file,
+            line: t.createdBy.line,
+            entry_offset: t.createdBy.entryOffset !== undefined ? toHex(t.createdBy.entryOffset) : undefined,
+            input_line: t.createdBy.inputLine,
+          }
+        : undefined,
+      frames_elided: t.framesElided,
+      input_header: t.inputHeader,
+      stack_unavailable: t.stackUnavailable,
       frames: t.frames.map(renderFrame),
     })),
     modules,
@@ -81,6 +97,9 @@ export function renderFrame(f: ResolvedFrame): UnifiedFrame {
     // A name the JVM gave (Java and VM frames) is not a lookup: say why one was not done.
     reason: sym && sym.source !== 'jvm' && sym.source !== 'hs-err' ? undefined : f.reason,
     input_line: f.raw.inputLine || undefined,
+    entry_offset: f.raw.kind === 'go' && f.raw.entryOffset !== undefined ? toHex(f.raw.entryOffset) : undefined,
+    fp: f.raw.fp !== undefined ? toHex(f.raw.fp) : undefined,
+    frames_missing_after: f.framesMissingAfter,
     sp: f.raw.sp !== undefined ? toHex(f.raw.sp) : undefined,
     unwound_by: f.raw.unwind,
   };

@@ -1,51 +1,120 @@
-import { UnifiedFrame, UnifiedStack } from '../model/unified-stack';
+import { CreatedBy, UnifiedFrame, UnifiedStack, UnifiedThread } from '../model/unified-stack';
 import { basename } from '../normalize/find-mapping';
 
 /**
- * render stage, for people: the traceback as the engineer knows it (Go's layout:
- * function line, then tab file:line), with native frames filled in and marked, and
- * inlined frames shown as their own lines.
+ * render stage, for people: the traceback as the engineer knows it. Go's own lines as Go
+ * printed them (`\tfile:line +0x5c fp=.. sp=.. pc=..`, `created by X in goroutine N`, the
+ * signal lines, each M's SIGQUIT block), native frames filled in with the same two-line
+ * shape (function, then a tab-indented `file:line` editors jump to, then module+offset),
+ * inlined callees as Go prints them (`f(...)` + `\tfile:line`), and one line where the
+ * input is known to lack frames. hs_err and tombstone lines stay as those producers print them.
  */
 export function renderText(stack: UnifiedStack): string {
   const out: string[] = [];
-  if (stack.headline) out.push(stack.headline);
-  if (stack.signal) {
-    const s = stack.signal;
-    out.push(
-      `${s.name}${s.description ? `: ${s.description}` : ''}${s.pc ? ` pc=${s.pc}` : ''}${s.addr ? ` addr=${s.addr}` : ''}`,
-    );
-  }
+  // Nested panics as Go prints them: `panic: a [recovered]` then `\tpanic: b`.
+  if (stack.panics?.length && stack.headline?.startsWith('panic: ')) out.push(...stack.panics.map((p, i) => `${i > 0 ? '\t' : ''}panic: ${p.text}${p.recovered ? ' [recovered]' : ''}`));
+  else if (stack.headline && !(stack.signal?.text?.[0] === stack.headline)) out.push(stack.headline);
+  if (stack.signal) out.push(...signalLines(stack.signal));
   for (const t of stack.threads) {
     if (out.length > 0) out.push('');
-    out.push(t.id === t.state ? `${t.id}:` : `${t.id} [${t.state}]${t.crashed ? ' (crashed)' : ''}:`);
-    t.frames.forEach((f, i) => out.push(...renderFrameLines(f, i)));
+    if (t.signal && !t.crashed) out.push('-----', '', ...threadSignalLines(t), '');
+    out.push(threadHeader(t));
+    if (t.stack_unavailable) out.push('\tgoroutine running on other thread; stack unavailable');
+    t.frames.forEach((f, i) => {
+      out.push(...renderFrameLines(f, i));
+      if (f.frames_missing_after) out.push(`\t... ${f.frames_missing_after}`);
+    });
+    if (t.frames_elided) out.push('...additional frames elided...');
+    if (t.created_by) out.push(...createdByLines(t.created_by));
+    if (t.registers && t.signal && !isJvmOrTombstone(t)) {
+      // Go prints the crash block's registers after all its goroutines (a blank line before), an M's right under its g0.
+      if (t.crashed) out.push('');
+      for (const [name, value] of Object.entries(t.registers)) out.push(`${name.padEnd(6)} ${value}`);
+    }
   }
-  const missing = stack.modules.filter((m) => m.status !== 'found' && m.status !== 'unused');
-  if (missing.length > 0 || stack.diagnostics.length > 0) {
+  if (stack.diagnostics.length > 0) {
     out.push('', 'diagnostics:');
     for (const d of stack.diagnostics) out.push(`  ${d.level}: ${d.message}${d.input_line ? ` (input line ${d.input_line})` : ''}`);
   }
   return `${out.join('\n')}\n`;
 }
 
+/** As printed when the parser kept the lines; else rebuilt in Go's `[signal ..]` shape. */
+function signalLines(s: NonNullable<UnifiedStack['signal']>): string[] {
+  if (s.text?.length) return s.text;
+  const fields = [s.code ? ` code=${s.code}` : '', s.addr ? ` addr=${s.addr}` : '', s.pc ? ` pc=${s.pc}` : ''].join('');
+  return [`[signal ${s.name}${s.description ? `: ${s.description}` : ''}${fields}]`];
+}
+
+/** An M's own block under GOTRACEBACK=crash: `SIGQUIT: quit` / `PC=0x.. m=2 sigcode=0`. */
+function threadSignalLines(t: UnifiedThread): string[] {
+  const s = t.signal!;
+  const pc = s.pc ? [`PC=${s.pc}${t.m !== undefined ? ` m=${t.m}` : ''}${s.code ? ` sigcode=${s.code}` : ''}`] : [];
+  return [`${s.name}${s.description ? `: ${s.description}` : ''}`, ...pc];
+}
+
+/** `goroutine 1 [syscall]:`, `runtime stack:`, an M's g0 as `goroutine 0 [idle]:`; other producers' threads named and marked. */
+function threadHeader(t: UnifiedThread): string {
+  if (t.id === 'runtime stack') return 'runtime stack:';
+  if (t.input_header) return t.input_header;
+  if (/^goroutine \d+$/.test(t.id)) return `${t.id} [${t.state ?? 'unknown'}]:`;
+  if (/^m \d+$/.test(t.id) && t.name?.startsWith('goroutine 0')) return `goroutine 0 [${t.state ?? 'idle'}]:`;
+  if (t.id === t.state) return `${t.id}:`;
+  return `${t.id}${t.state ? ` [${t.state}]` : ''}${t.crashed ? ' (crashed)' : ''}:`;
+}
+
+function isJvmOrTombstone(t: UnifiedThread): boolean {
+  return t.frames.some((f) => f.frame_type !== undefined || f.input_module_offset !== undefined);
+}
+
+function createdByLines(c: CreatedBy): string[] {
+  const head = `created by ${c.function}${c.goroutine !== undefined ? ` in goroutine ${c.goroutine}` : ''}`;
+  return c.file ? [head, `\t${c.file}:${c.line ?? 0}${c.entry_offset ? ` +${c.entry_offset}` : ''}`] : [head];
+}
+
 const where = (file?: string, line?: number, column?: number) =>
-  file ? `${file}${line ? `:${line}` : ''}${column ? `:${column}` : ''}` : undefined;
+  file ? `${file}${line ? `:${line}` : ''}${line && column ? `:${column}` : ''}` : undefined;
+
+/** Go's file line: `\tfile:line +0x5c fp=.. sp=.. pc=..`, each part only when Go printed it. */
+function goFileLine(f: UnifiedFrame): string {
+  // `?:0` / `??:0` (a pc Go could not place) is printed as is, line 0 included.
+  const parts = [`\t${f.file !== undefined ? `${f.file}${f.line !== undefined ? `:${f.line}` : ''}` : '?'}`];
+  if (f.entry_offset) parts.push(`+${f.entry_offset}`);
+  if (f.fp && f.sp) parts.push(`fp=${f.fp}`, `sp=${f.sp}`);
+  if (f.pc && f.pc_origin === 'input') parts.push(`pc=${f.pc}`);
+  return parts.join(' ');
+}
+
+/** Inlined callees as Go prints them: `f(...)` then `\tfile:line`, innermost first (native ones with their column, for editors). */
+function inlinedLines(f: UnifiedFrame): string[] {
+  if (f.kind === 'go') return goInlinedLines(f);
+  return f.inlined.flatMap((i) => [`${i.function}${i.args ?? (i.function.endsWith(')') ? '' : '(...)')}`, `\t${where(i.file, i.line, i.column) ?? '?'}`]);
+}
 
 function renderFrameLines(f: UnifiedFrame, index: number): string[] {
-  if (f.kind === 'go' && f.source === 'go-traceback') {
-    return [...goInlinedLines(f), `${f.function ?? '??'}${f.args ?? '(...)'}`, `\t${where(f.file, f.line) ?? '??'}${f.pc ? ` pc=${f.pc}` : ''}`];
-  }
+  if (f.kind === 'go' && f.source === 'go-traceback') return [...inlinedLines(f), `${f.function ?? '??'}${f.args ?? ''}`, goFileLine(f)];
   if (f.frame_type !== undefined) return completed(f, hsErrLine(f));
   if (f.input_module_offset !== undefined && f.kind === 'native') return completed(f, tombstoneLine(f, index));
-  // A completed native line: `function (file:line)`, the frames inlined at its pc indented above it
-  // (innermost first, as a stack reads), then where it came from.
-  const lines = f.kind === 'go' ? goInlinedLines(f) : f.inlined.map((i) => `    ${i.function} (${where(i.file, i.line, i.column) ?? '??'})  [inlined]`);
-  const name = f.function ? `${f.function}${f.function_offset ? `+${f.function_offset}` : ''}` : '??';
-  const loc = where(f.file, f.line, f.column);
-  lines.push(f.function ? `${name}${loc ? ` (${loc})` : ''}` : `?? (unresolved: ${f.reason ?? 'unknown'})`);
-  const module = f.module ? `${basename(f.module)}${f.module_offset ? `+${f.module_offset}` : ''} ` : '';
-  lines.push(`\t${f.kind} ${module}pc=${f.pc ?? '?'} (${f.source})`);
-  return lines;
+  return [...inlinedLines(f), ...filledIn(f)];
+}
+
+/**
+ * A frame we filled in (native, or a Go frame Go could not name), in Go's two-line shape:
+ * the function (`+0x1f` when only a symbol table named it), then `\tfile:line` when known,
+ * the module+offset and pc, and [kind source] (or why it is unresolved, first clause only:
+ * what to do about it is in the diagnostics).
+ */
+function filledIn(f: UnifiedFrame): string[] {
+  const name = f.function
+    ? `${f.function}${f.kind === 'go' ? (f.args ?? '') : ''}${f.function_offset && !f.file ? `+${f.function_offset}` : ''}`
+    : f.kind === 'native'
+      ? `non-Go function${f.pc ? ` at pc=${f.pc}` : ''}`
+      : '??';
+  const offset = f.module_offset ? `+${f.module_offset}` : f.file_offset ? ` (file offset ${f.file_offset})` : '';
+  const module = f.module ? `${basename(f.module)}${offset}` : undefined;
+  const why = f.source === 'unresolved' ? `${f.kind}, unresolved: ${(f.reason ?? 'unknown').split(';')[0]}` : `${f.kind}, ${f.source}`;
+  const second = [where(f.file, f.line, f.column), module, f.pc ? `pc=${f.pc}` : undefined, `[${why}]`].filter((p) => p);
+  return [name, `\t${second.join(' ')}`];
 }
 
 /**

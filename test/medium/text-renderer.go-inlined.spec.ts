@@ -50,7 +50,8 @@ describe.each(VARIANTS)('a Go traceback with inlined calls (cgo %s)', (variant) 
       const physicalWhere = input[i + 3].trim().split(' ')[0];
       const at = findRun(out, [input[i], input[i + 1], input[i + 2]]);
       expect(at).toBeGreaterThanOrEqual(0);
-      expect(out[at + 3].startsWith(`\t${physicalWhere} pc=`)).toBe(true);
+      expect(out[at + 3].startsWith(`\t${physicalWhere} `)).toBe(true);
+      expect(out[at + 3]).toBe(input[i + 3]); // the physical frame's file line exactly as printed (+0x.. fp= sp= pc=)
       seen++;
     }
     expect(seen).toBeGreaterThanOrEqual(4);
@@ -75,10 +76,11 @@ describe('a core: Go frames whose inline chain comes from DWARF', () => {
     expect(withInlined.length).toBeGreaterThan(0);
     for (const f of withInlined) {
       const goLines = f.inlined.flatMap((i) => [`${i.function}(...)`, `\t${i.file}:${i.line}`]);
-      const physical = out.filter((l) => l.startsWith(`${f.function} (${f.file}:${f.line}`));
+      // The physical frame in Go's two-line shape: `function(args)`, then `\tfile:line ...`.
+      const physical = out.flatMap((l, i) => (l === `${f.function}${f.args ?? ''}` && out[i + 1]?.startsWith(`\t${f.file}:${f.line}`) ? [i] : []));
       expect(physical.length).toBeGreaterThan(0);
-      // Some occurrence of the physical line has exactly Go's inlined lines right above it.
-      const above = out.flatMap((l, i) => (physical.includes(l) && i >= goLines.length ? [out.slice(i - goLines.length, i)] : []));
+      // Some occurrence of the physical frame has exactly Go's inlined lines right above it.
+      const above = physical.filter((i) => i >= goLines.length).map((i) => out.slice(i - goLines.length, i));
       expect(above).toContainEqual(goLines);
     }
     expect(out.some((l) => /\[inlined\]/.test(l) && /^ +runtime\./.test(l))).toBe(false);

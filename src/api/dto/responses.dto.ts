@@ -49,7 +49,14 @@ export class FrameDto {
   placed_by?: string;
   @ApiPropertyOptional({ description: 'Why the frame is unresolved' }) reason?: string;
   @ApiPropertyOptional({ description: '1-based line of the input this frame came from (absent for frames unwound from a core)' }) input_line?: number;
-  @ApiPropertyOptional({ description: 'Core files: the frame\'s stack pointer (hex)' }) sp?: string;
+  @ApiPropertyOptional({ description: "Go frames: the `+0x5c` after file:line as printed (pc - function entry), hex" }) entry_offset?: string;
+  @ApiPropertyOptional({ description: 'Go frames: the printed fp= (GOTRACEBACK=system/crash), hex' }) fp?: string;
+  @ApiPropertyOptional({
+    description:
+      "The input is known to lack this frame's callers, and why: Go prints no frames between the C fault and runtime.cgocall; a frame-pointer walker skips a frameless leaf's caller",
+  })
+  frames_missing_after?: string;
+  @ApiPropertyOptional({ description: "The frame's stack pointer (hex): Go's printed sp=, or for core files the unwinder's" }) sp?: string;
   @ApiPropertyOptional({
     description: 'Core files: how the frame was found: context (thread registers), cfi (DWARF CFI), go-pcsp (Go frame size table), signal-frame (saved ucontext), cgo-switch (g0 <-> goroutine stack at asmcgocall/cgocallback), systemstack-switch, go-sched (a goroutine\'s saved pc/sp), frame-pointer (fallback)',
     enum: ['context', 'cfi', 'go-pcsp', 'signal-frame', 'cgo-switch', 'systemstack-switch', 'go-sched', 'frame-pointer'],
@@ -69,6 +76,15 @@ export class ThreadSignalDto {
   @ApiPropertyOptional({ description: 'PC= of this thread (hex)' }) pc?: string;
 }
 
+export class CreatedByDto {
+  @ApiProperty({ example: 'main.startWorkers' }) function!: string;
+  @ApiPropertyOptional({ description: 'in goroutine N (Go 1.21+)' }) goroutine?: number;
+  @ApiPropertyOptional() file?: string;
+  @ApiPropertyOptional() line?: number;
+  @ApiPropertyOptional({ description: '`+0x25` as printed, hex' }) entry_offset?: string;
+  @ApiPropertyOptional() input_line?: number;
+}
+
 export class ThreadDto {
   @ApiProperty({ example: 'goroutine 1', description: 'goroutine N, runtime stack, m N (an M\'s g0 in its SIGQUIT block), or the JVM / tombstone thread name' })
   id!: string;
@@ -83,8 +99,15 @@ export class ThreadDto {
   signal?: ThreadSignalDto;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, description: 'Registers as dumped (hex)', example: { rip: '0x7f3a1c0011f2' } })
   registers?: Record<string, string>;
+  @ApiPropertyOptional({ type: CreatedByDto, description: "Go's `created by X in goroutine N` + `file:line +0x25` under the stack, as printed" })
+  created_by?: CreatedByDto;
+  @ApiPropertyOptional({ description: 'Go printed `...additional frames elided...`' }) frames_elided?: boolean;
+  @ApiPropertyOptional({ description: "A goroutine's header line as printed (state keeps only its first part)", example: 'goroutine 7 [chan receive, 3 minutes]:' })
+  input_header?: string;
+  @ApiPropertyOptional({ description: 'Go printed `goroutine running on other thread; stack unavailable`' }) stack_unavailable?: boolean;
   @ApiProperty({ type: [FrameDto] }) frames!: FrameDto[];
 }
+
 
 export class ModuleReportDto {
   @ApiProperty() path!: string;
@@ -112,6 +135,13 @@ export class SignalDto {
   code?: string;
   @ApiPropertyOptional({ description: 'Faulting address (hs_err si_addr, Go addr=), hex' }) addr?: string;
   @ApiPropertyOptional() pc?: string;
+  @ApiPropertyOptional({
+    type: [String],
+    description: "The lines that reported the signal, as printed: Go's `[signal ..]` line or `SIGILL: ..` + `PC=..` + .., hs_err's header and siginfo, a tombstone's signal line",
+    example: ['[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x7fd0945dc13e]'],
+  })
+  text?: string[];
+  @ApiPropertyOptional() input_line?: number;
 }
 
 export class ProblematicFrameDto {
@@ -119,8 +149,16 @@ export class ProblematicFrameDto {
   @ApiProperty() input_line!: number;
 }
 
+export class PanicLineDto {
+  @ApiProperty({ example: 'first failure' }) text!: string;
+  @ApiProperty() recovered!: boolean;
+  @ApiProperty() input_line!: number;
+}
+
 export class UnifiedStackDto {
   @ApiPropertyOptional() headline?: string;
+  @ApiPropertyOptional({ type: [PanicLineDto], description: "Go's `panic:` lines when there are more than one (nested, `[recovered]`), in input order" })
+  panics?: PanicLineDto[];
   @ApiPropertyOptional({ type: ProblematicFrameDto, description: "hs_err's `# Problematic frame:` as printed" }) problematic_frame?: ProblematicFrameDto;
   @ApiPropertyOptional({ type: SignalDto }) signal?: SignalDto;
   @ApiProperty({ type: [ThreadDto] }) threads!: ThreadDto[];

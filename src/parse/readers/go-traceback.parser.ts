@@ -41,6 +41,22 @@ const BARE_PC = /^pc=(0x[0-9a-f]+)$/i;
 /** A symbol name as a cgo symbolizer prints it: no spaces, no parentheses (not an elision `..` a reporter typed). */
 const BARE_SYMBOL = /^(?!\.+$)[A-Za-z_.$][\w.$:<>~@-]*$/;
 const INSTRUCTION_BYTES = /^instruction bytes:((?: 0x[0-9a-f]{1,2})+)$/i;
+/**
+ * What the shell (or `go run`) prints after the process died: `Aborted (core dumped)`,
+ * `Segmentation fault`, bash's `./run.sh: line 3: 4242 Aborted  (core dumped) ./app`,
+ * `signal: segmentation fault (core dumped)`, `exit status 2`. Not a frame.
+ */
+const SHELL_TRAILER = new RegExp(
+  [
+    /^(?:signal: )?(?:aborted|killed|segmentation fault|illegal instruction|bus error|floating point exception|trace\/breakpoint trap)(?: \(core dumped\))?$/,
+    /^(?:quit|terminated) \(core dumped\)$/,
+    /^\S+: line \d+: +\d+ +[a-z][a-z/ ]*?(?: +\(core dumped\))?(?: +\S.*)?$/,
+    /^exit status \d+$/,
+  ]
+    .map((r) => r.source)
+    .join('|'),
+  'i',
+);
 const ELIDED = /^\.\.\.(?:additional frames elided|\d+ frames elided)\.\.\.$/;
 
 export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashReport {
@@ -105,28 +121,37 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       // `panic: ..` / `fatal error: ..` then `[signal ..]`: one block (a later one after goroutines is another crash text).
       const sig = signal(m[1], m[2], m[3], m[4], m[5], line.no, field);
       const b = block && block.goroutines.length === 0 && !block.fault ? block : openBlock(sig);
+      sig.text = [text];
       b.signal = sig;
       if (m[5]) b.fault = fault(m[5], 'signal-pc', line.no, field);
       continue;
     }
     if ((m = SIGNAL_LINE.exec(text)) && !current) {
-      openBlock({ name: m[1], description: m[2], inputLine: line.no });
+      openBlock({ name: m[1], description: m[2], text: [text], inputLine: line.no });
       continue;
     }
     if ((m = PC_LINE.exec(text))) {
       const b = block && !block.fault && block.goroutines.length === 0 ? block : openBlock({ name: 'unknown signal', inputLine: line.no });
       b.fault = fault(m[1], 'PC=', line.no, field);
       if (m[2]) b.m = Number(m[2]);
-      b.signal = { ...b.signal, code: m[3] ?? b.signal.code, addr: m[4] ? hexAt(m[4], line.no, field) : b.signal.addr, pc: b.fault.pc };
+      b.signal = {
+        ...b.signal,
+        code: m[3] ?? b.signal.code,
+        addr: m[4] ? hexAt(m[4], line.no, field) : b.signal.addr,
+        pc: b.fault.pc,
+        text: [...(b.signal.text ?? []), text],
+      };
       continue;
     }
     if (text.includes('signal arrived during cgo execution')) {
       if (block) block.inCgo = true;
+      if (block && block.goroutines.length === 0) block.signal.text = [...(block.signal.text ?? []), text];
       report.inCgo ||= !block;
       continue;
     }
     if ((m = INSTRUCTION_BYTES.exec(text)) && block) {
       block.instructionBytes = { bytes: m[1].trim().split(' ').map((b) => parseInt(b, 16)), inputLine: line.no };
+      if (block.goroutines.length === 0) block.signal.text = [...(block.signal.text ?? []), text];
       continue;
     }
     if ((m = GOROUTINE.exec(text)) || text === 'runtime stack:') {
@@ -139,7 +164,7 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
         current = earlier;
       } else {
         current = m
-          ? { id, name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), inputLine: line.no, frames: [] }
+          ? { id, name: `goroutine ${m[1]}`, state: m[2].split(',')[0].trim(), header: text, inputLine: line.no, frames: [] }
           : { id: -1, name: 'runtime stack', state: 'runtime stack', system: true, inputLine: line.no, frames: [] };
         report.goroutines.push(current);
       }
@@ -182,8 +207,13 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     }
     if ((m = CREATED_BY.exec(text))) {
       endFrames();
-      current.createdBy = { function: m[1], goroutine: m[2] ? Number(m[2]) : undefined };
+      current.createdBy = { function: m[1], goroutine: m[2] ? Number(m[2]) : undefined, inputLine: line.no };
       pendingCreatedBy = true;
+      continue;
+    }
+    if (SHELL_TRAILER.test(text)) {
+      endFrames();
+      current = undefined;
       continue;
     }
     if (ELIDED.test(text)) {
@@ -209,11 +239,15 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       if (pendingCreatedBy && current.createdBy && !pendingFrame) {
         current.createdBy.file = m[1];
         current.createdBy.line = Number(m[2]);
+        if (m[3]) current.createdBy.entryOffset = hexAt(m[3], line.no, field);
         pendingCreatedBy = false;
       } else if (pendingFrame) {
         pendingFrame.file = m[1];
         pendingFrame.line = Number(m[2]);
         if (m[3]) pendingFrame.entryOffset = hexAt(m[3], line.no, field);
+        // fp= sp= as printed (GOTRACEBACK=system/crash): kept so the text rendering reads as Go's.
+        if (m[4]) pendingFrame.fp = hexAt(m[4], line.no, field);
+        if (m[5]) pendingFrame.sp = hexAt(m[5], line.no, field);
         if (m[6]) pendingFrame.pc = hexAt(m[6], line.no, field);
         pendingInlinedShape = !m[3] && !m[4] && !m[6];
         if (pendingFrame.kind === 'unknown') {

@@ -62,7 +62,7 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
         info.pc = hexAt(m[3], line.no, field);
         info.pid = Number(m[4]);
         info.tid = m[5].startsWith('0x') ? Number(BigInt(m[5])) : Number(m[5]);
-        report.signal = { name: m[1], code: m[2], pc: info.pc, inputLine: line.no };
+        report.signal = { name: m[1], code: m[2], pc: info.pc, text: [text], inputLine: line.no };
       } else if (body.startsWith('JRE version:') && info.jreVersion === undefined) {
         info.jreVersion = body.slice('JRE version:'.length).trim();
       } else if (body.startsWith('Java VM:') && info.javaVm === undefined) {
@@ -155,6 +155,7 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
   const si = info.siginfo;
   if (report.signal && si?.code) report.signal.code = si.code.name ?? String(si.code.number);
   if (report.signal && si?.addr !== undefined) report.signal.addr = si.addr;
+  if (report.signal && si) report.signal.text = [...(report.signal.text ?? []), si.text];
   // The first native frame is the problematic one; the header's pc= is its absolute PC.
   const top = thread.frames[0];
   const pf = info.problematicFrame;

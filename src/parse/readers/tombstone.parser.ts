@@ -84,12 +84,12 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       }
       if (!current || threads.length > 0) newThread(line, Number(m[2]), m[3]?.trim() || undefined);
     } else if ((m = SIGNAL.exec(text))) {
-      report.signal = { name: m[2], code: m[3], description: m[4], inputLine: line.no };
+      report.signal = { name: m[2], code: m[3], description: m[4], text: [text], inputLine: line.no };
       if (m[5] && /^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
       info.faultAddr = m[5];
     } else if ((m = FATAL_SIGNAL.exec(text))) {
       if (!report.signal) {
-        report.signal = { name: m[2], code: m[3] ?? m[6], description: m[4], inputLine: line.no };
+        report.signal = { name: m[2], code: m[3] ?? m[6], description: m[4], text: [text], inputLine: line.no };
         if (m[5] && /^(0x)?[0-9a-f]+$/i.test(m[5])) report.signal.addr = hexAt(m[5], line.no, field);
         info.faultAddr = m[5];
         info.tid ??= Number(m[7]);

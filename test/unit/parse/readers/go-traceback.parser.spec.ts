@@ -91,7 +91,7 @@ describe('Go traceback forms of other versions', () => {
       [7, 'chan receive', 1],
     ]);
     expect(r.goroutines[1].frames[0].function).toBe('main.worker[...]');
-    expect(r.goroutines[1].createdBy).toEqual({ function: 'main.main', goroutine: 1, file: '/src/main.go', line: 8 });
+    expect(r.goroutines[1].createdBy).toEqual({ function: 'main.main', goroutine: 1, file: '/src/main.go', line: 8, entryOffset: 0x25n, inputLine: 16 });
     expect(r.registers.rip).toBe(0x7f3a1c0011f2n);
   });
 
