@@ -119,9 +119,12 @@ export class SymbolicateProducer implements OnApplicationBootstrap, OnModuleDest
   /** The job, and its owner (kept out of the view: the controller decides who may read it). */
   async view(id: string): Promise<(JobView & { owner?: string }) | undefined> {
     await this.requireReady();
+    // State first, then the job: a job read while active and found completed a moment later
+    // has no returnvalue yet (BullMQ writes both in one script, so this order is consistent).
+    const state = (await withTimeout(this.queue.getJobState(id), 'read the job state')) as JobState | 'unknown';
+    if (state === 'unknown') return undefined;
     const job = await withTimeout(Job.fromId<SymbolicateJobV1, UnifiedStack, JobName>(this.queue, id), 'read the job');
     if (!job) return undefined;
-    const state = (await withTimeout(job.getState(), 'read the job state')) as JobState;
     const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : undefined;
     return {
       id,
