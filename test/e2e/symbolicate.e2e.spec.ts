@@ -112,7 +112,7 @@ describe('jobs and renderings', () => {
     });
     expect(res.status).toBe(202);
     const location = res.headers.get('location')!;
-    expect(location).toMatch(/^\/v1\/jobs\/\w+$/);
+    expect(location).toMatch(/^\/v1\/jobs\/[\w-]+$/);
     let job: { state: string; result?: UnifiedStack; progress?: { stage: string } } = { state: 'waiting' };
     for (let i = 0; i < 100 && job.state !== 'completed' && job.state !== 'failed'; i++) {
       await new Promise((r) => setTimeout(r, 100));
