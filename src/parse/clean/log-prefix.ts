@@ -52,6 +52,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
 ];
 
 /** All of them in one test: most lines carry none, and pay one regex, not eighteen. */
+/** The longest head of a line a prefix is looked for in (the longest real one is ~120 characters). */
+const PREFIX_HEAD = 512;
 const ANY_PREFIX = new RegExp(`^(?:${PREFIXES.map((p) => p.re.source.slice(1)).join('|')})`);
 
 export interface StrippedLines {
@@ -65,12 +67,14 @@ export function stripLogPrefixes(input: TextLine[], log: ChangeLog): StrippedLin
   const lines = input.map((line, i) => {
     let text = line.text;
     // A line may carry two prefixes (kubectl timestamp + `stderr:`): strip at most three.
-    for (let round = 0; round < 3 && ANY_PREFIX.test(text); round++) {
-      const hit = PREFIXES.find((p) => p.re.test(text));
-      if (!hit) break;
-      const stripped = text.replace(hit.re, '');
-      if (stripped === text) break;
-      text = stripped;
+    // Matched on the line's head only: a prefix is short, and a 5 MB line given whole to
+    // these regexps overflows V8's backtracking stack.
+    for (let round = 0; round < 3 && ANY_PREFIX.test(text.slice(0, PREFIX_HEAD)); round++) {
+      const head = text.slice(0, PREFIX_HEAD);
+      const hit = PREFIXES.find((p) => p.re.test(head));
+      const length = hit ? (hit.re.exec(head)?.[0].length ?? 0) : 0;
+      if (!hit || length === 0) break;
+      text = text.slice(length);
       prefixed[i] = true;
       log.note(`removed a ${hit.name} log prefix`, line.no);
     }
