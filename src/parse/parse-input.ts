@@ -5,7 +5,7 @@ import { SectionDetector } from './detect-sections';
 import { emptyReport } from './format-reader';
 import { parseProcMaps } from './readers/proc-maps.parser';
 import { READERS } from './readers';
-import { clip, TextLine, toLines } from './text-lines';
+import { capLongLines, clip, MAX_LINE_CHARS, TextLine, toLines } from './text-lines';
 
 /** The crash texts of one request, as the API received them. */
 export interface CrashInput {
@@ -62,7 +62,7 @@ export function parseInput(input: CrashInput): ParsedInput {
 
 /** The cleaning step alone (tests derive counts from the cleaned text independently of the readers). */
 export function cleanText(text: string): TextLine[] {
-  return cleanLines(toLines(text), detector).lines;
+  return cleanLines(capLongLines(toLines(text)).lines, detector).lines;
 }
 
 function prefixed(p: ParsedInput, field: string): ParsedInput {
@@ -70,10 +70,13 @@ function prefixed(p: ParsedInput, field: string): ParsedInput {
 }
 
 function parseText(text: string, field: string, mapsText: string | undefined): ParsedInput {
-  const raw = toLines(text);
+  const { lines: raw, cut } = capLongLines(toLines(text));
   const cleaned = cleanLines(raw, detector);
   const split = detector.split(cleaned.lines);
-  const warnings: string[] = [];
+  const warnings: string[] = cut
+    .slice(0, 5)
+    .map((c) => `${field} line ${c.no}: ${c.length} characters long, only its first ${MAX_LINE_CHARS} were read`);
+  if (cut.length > 5) warnings.push(`${field}: ${cut.length - 5} more lines over ${MAX_LINE_CHARS} characters were cut`);
   const warn = (message: string) => warnings.push(message);
   const report: CrashReport = { ...emptyReport(), formats: [] };
   let firstError: ParseError | undefined;

@@ -15,3 +15,21 @@ export function toLines(text: string, firstLine = 1): TextLine[] {
 export function clip(text: string, max = 120): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
+
+/**
+ * No crash line is this long (a demangled C++ frame of deep templates is a few KiB); a
+ * longer one is pasted binary or a log joined into one line, and given whole to the
+ * readers' regexps it can overflow V8's backtracking stack. Such a line is read up to here.
+ */
+export const MAX_LINE_CHARS = 64 * 1024;
+
+/** `lines` with each longer than MAX_LINE_CHARS cut to it, and what was cut (line number, original length). */
+export function capLongLines(lines: TextLine[]): { lines: TextLine[]; cut: Array<{ no: number; length: number }> } {
+  const cut: Array<{ no: number; length: number }> = [];
+  const capped = lines.map((line) => {
+    if (line.text.length <= MAX_LINE_CHARS) return line;
+    cut.push({ no: line.no, length: line.text.length });
+    return { no: line.no, text: line.text.slice(0, MAX_LINE_CHARS) };
+  });
+  return { lines: capped, cut };
+}

@@ -64,3 +64,19 @@ it('a text that is not a crash: 422 naming its first line and what was expected'
     }
   }
 });
+
+it('a line past MAX_LINE_CHARS is read up to it, with a warning naming the line; the frames around it still come out', () => {
+  const junk = 'x('.repeat(MB / 2); // 1 MiB of one line, between the header and the frames
+  const paste = [
+    'panic: runtime error: invalid memory address or nil pointer dereference',
+    junk,
+    '',
+    'goroutine 1 [running]:',
+    'main.main()',
+    '\t/src/main.go:12 +0x1d',
+  ].join('\n');
+  const parsed = parseInput({ paste });
+  expect(parsed.warnings.some((w) => /line 2: 1048576 characters long, only its first 65536 were read/.test(w))).toBe(true);
+  const frames = parsed.report.goroutines.flatMap((g) => g.frames);
+  expect(frames.map((f) => f.function)).toContain('main.main');
+});
