@@ -31,18 +31,18 @@ export class Symcache {
   /** Scratch for a chain's inlined frames, copied out at its length. */
   private readonly chain: InlinedFrame[] = [];
   /**
-   * Strings decoded so far, frames by location and answers by innermost location: a slot
-   * table (index + 1 into a dense list, 0 not yet) per kind. Not Maps: a fresh worker's
-   * first lookups each do several misses and inserts, and a growing Map (rehashes, boxed
-   * entries the scavenger copies) was most of their cost; a zeroed typed array costs
-   * nothing until its pages are touched. Not a holey array: a million holes is a slow
-   * dictionary in V8.
+   * Strings decoded so far and answers by innermost location: a slot table (index + 1
+   * into a dense list, 0 not yet) per kind. Not Maps: a fresh worker's first lookups each
+   * do several misses and inserts, and a growing Map (rehashes, boxed entries the
+   * scavenger copies) was most of their cost; a zeroed typed array costs nothing until its
+   * pages are touched. Not a holey array: a million holes is a slow dictionary in V8.
+   * Frames are not memoized: in 20,000 first libjvm lookups only 18% of inlined frames
+   * were met before, and the memo cost more than it saved (answers are, so warm lookups
+   * never rebuild them).
    */
   private readonly memo: {
     strSlot: Int32Array;
     strs: string[];
-    frameSlot: Int32Array;
-    frames: InlinedFrame[];
     answerSlot: Int32Array;
     answers: ResolvedSymbol[];
   };
@@ -76,9 +76,9 @@ export class Symcache {
     this.wParent = w.parent;
     this.validate();
     this.ascii = isAscii(this.t.stringData) ? this.t.stringData.toString('latin1') : undefined;
-    // Answers (DWARF, Go: they depend on the location only) and frames (callers are shared by many chains) are bounded: cleared when full.
+    // Answers (DWARF, Go: they depend on the location only) are bounded: cleared when full.
     const nLoc = this.t.nLocations;
-    this.memo = { strSlot: new Int32Array(this.t.stringOffsets.length), strs: [], frameSlot: new Int32Array(nLoc), frames: [], answerSlot: new Int32Array(nLoc), answers: [] };
+    this.memo = { strSlot: new Int32Array(this.t.stringOffsets.length), strs: [], answerSlot: new Int32Array(nLoc), answers: [] };
   }
 
   /** Check a file (magic, version, size, checksum, every index in range) and open it. */
@@ -171,13 +171,13 @@ export class Symcache {
     for (let up = this.dParent; up !== 0; up = this.dParent) {
       // Callers are written before their callees, so a chain always ends; a file that says otherwise is refused.
       if (up - 1 >= outer) throw new SymcacheFormatError(`symcache location ${outer} has a caller that does not come before it`);
-      chain[depth++] = this.frame(outer);
+      chain[depth++] = this.frame();
       outer = up - 1;
       this.decode(outer);
     }
     // Exact-size (a pushed-to [] grows a 16-slot store: garbage the scavenger copies).
     let inlined: InlinedFrame[] = depth === 0 ? [] : chain.slice(0, depth);
-    // The outermost location (no caller) is never another chain's inlined frame: read straight from the d* fields, not memoized.
+    // The outermost location (no caller): read straight from the d* fields.
     const fn = this.dFn;
     const F = this.t.functions;
     const kind = F[fn * 4 + 3] as FunctionKind;
@@ -212,24 +212,14 @@ export class Symcache {
     return answer;
   }
 
-  /** The frame of location `loc`, whose record decode() has just read. */
-  private frame(loc: number): InlinedFrame {
-    const m = this.memo;
-    const slot = m.frameSlot[loc];
-    if (slot !== 0) return m.frames[slot - 1];
-    const f: InlinedFrame = {
+  /** The frame of the location decode() has just read. */
+  private frame(): InlinedFrame {
+    return {
       function: this.string(this.t.functions[this.dFn * 4]),
       file: this.dFile !== 0 ? this.string(this.t.files[this.dFile - 1]) : undefined,
       line: this.dLine ? this.dLine : undefined,
       column: this.dColumn ? this.dColumn : undefined,
     };
-    if (m.frames.length >= MEMO_ENTRIES) {
-      m.frameSlot.fill(0);
-      m.frames.length = 0;
-    }
-    m.frames.push(f);
-    m.frameSlot[loc] = m.frames.length;
-    return f;
   }
 
   private string(id: number): string {
