@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
 import { bitsAt, FunctionKind, locationBits, PAGE_BITS, parseSymcache, ParsedSymcache, SymcacheFormatError } from './symcache-format';
@@ -16,31 +17,68 @@ export const CANNOT_ANSWER = Symbol('symcache cannot answer');
 export class Symcache {
   private readonly t: ParsedSymcache;
   private readonly locBits: number;
-  private readonly o: { file: number; line: number; column: number; parent: number };
-  /** Strings decoded so far (a Map: an array of a million holes would be a slow dictionary in V8). */
-  private readonly decoded = new Map<number, string>();
+  private readonly wFn: number;
+  private readonly wFile: number;
+  private readonly wLine: number;
+  private readonly wColumn: number;
+  private readonly wParent: number;
+  /** The last decoded location's fields (decode): Smi fields on the instance, no record object per location. */
+  private dFn = 0;
+  private dFile = 0;
+  private dLine = 0;
+  private dColumn = 0;
+  private dParent = 0;
+  /** Scratch for a chain's inlined frames, copied out at its length. */
+  private readonly chain: InlinedFrame[] = [];
+  /**
+   * Strings decoded so far and answers by innermost location: a slot table (index + 1
+   * into a dense list, 0 not yet) per kind. Not Maps: a fresh worker's first lookups each
+   * do several misses and inserts, and a growing Map (rehashes, boxed entries the
+   * scavenger copies) was most of their cost; a zeroed typed array costs nothing until its
+   * pages are touched. Not a holey array: a million holes is a slow dictionary in V8.
+   * Frames are not memoized: in 20,000 first libjvm lookups only 18% of inlined frames
+   * were met before, and the memo cost more than it saved (answers are, so warm lookups
+   * never rebuild them).
+   */
+  private readonly memo: {
+    strSlot: Int32Array;
+    strs: string[];
+    answerSlot: Int32Array;
+    answers: ResolvedSymbol[];
+  };
   private readonly nFunc: number;
   private readonly spanBig: bigint;
+  /** The base as a double when that is exact, else -1. */
+  private readonly baseNum: number;
   private readonly base: bigint;
-  /**
-   * Answers by innermost location, for the kinds whose answer depends on the location only
-   * (DWARF, Go): a warm lookup is the binary search and one Map.get. Bounded: cleared when full.
-   */
-  private readonly answers = new Map<number, ResolvedSymbol>();
-  /** Frames by location: callers are shared by many chains (a fresh worker's first lookups mostly hit these). */
-  private readonly frames = new Map<number, InlinedFrame>();
   readonly bytes: number;
+  /**
+   * The whole string table as one JS string when it is ASCII (byte offsets are then
+   * character offsets): a string is a substring of it (a slice, no copy, no call into C++).
+   * Decoding 5.6 MB at once is ~3 ms; one Buffer.toString per string was a tenth of a
+   * fresh worker's first lookups.
+   */
+  private readonly ascii: string | undefined;
 
   private constructor(buf: Buffer) {
     this.t = parseSymcache(buf);
     this.nFunc = this.t.functions.length / 4;
     this.spanBig = BigInt(this.t.span);
     this.base = this.t.base;
+    this.baseNum = this.base <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.base) : -1;
     this.bytes = buf.length;
     const w = this.t.widths;
     this.locBits = locationBits(w);
-    this.o = { file: w.fn, line: w.fn + w.file, column: w.fn + w.file + w.line, parent: w.fn + w.file + w.line + w.column };
+    this.wFn = w.fn;
+    this.wFile = w.file;
+    this.wLine = w.line;
+    this.wColumn = w.column;
+    this.wParent = w.parent;
     this.validate();
+    this.ascii = isAscii(this.t.stringData) ? this.t.stringData.toString('latin1') : undefined;
+    // Answers (DWARF, Go: they depend on the location only) are bounded: cleared when full.
+    const nLoc = this.t.nLocations;
+    this.memo = { strSlot: new Int32Array(this.t.stringOffsets.length), strs: [], answerSlot: new Int32Array(nLoc), answers: [] };
   }
 
   /** Check a file (magic, version, size, checksum, every index in range) and open it. */
@@ -62,6 +100,9 @@ export class Symcache {
 
   /** The answer at a lookup address: a symbol, null (nothing is there), or CANNOT_ANSWER. */
   lookup(address: bigint): ResolvedSymbol | null | typeof CANNOT_ANSWER {
+    // In doubles while both are exact (below 2^53, as user-space addresses are): no BigInt made per lookup.
+    const n = Number(address);
+    if (n <= Number.MAX_SAFE_INTEGER && this.baseNum >= 0) return n < this.baseNum ? CANNOT_ANSWER : this.lookupOffset(n - this.baseNum, address);
     if (address < this.base) return CANNOT_ANSWER;
     const d = address - this.base;
     if (d >= this.spanBig) return CANNOT_ANSWER;
@@ -97,23 +138,47 @@ export class Symcache {
     return lo;
   }
 
-  private field(loc: number, at: number, n: number): number {
-    return bitsAt(this.t.locations, loc * this.locBits + at, n);
+  /**
+   * Decode location `loc`'s record into the d* fields (one call per location, not one per
+   * field: a fresh worker runs this in the interpreter before it is optimized), checking
+   * its function and file indices.
+   */
+  private decode(loc: number): void {
+    const L = this.t.locations;
+    let p = loc * this.locBits;
+    const fn = bitsAt(L, p, this.wFn);
+    p += this.wFn;
+    const file = bitsAt(L, p, this.wFile);
+    p += this.wFile;
+    this.dLine = bitsAt(L, p, this.wLine);
+    p += this.wLine;
+    this.dColumn = bitsAt(L, p, this.wColumn);
+    this.dParent = bitsAt(L, p + this.wColumn, this.wParent);
+    if (fn >= this.nFunc) throw new SymcacheFormatError(`symcache location ${loc} points past the functions`);
+    if (file > this.t.files.length) throw new SymcacheFormatError(`symcache location ${loc} points past the files`);
+    this.dFn = fn;
+    this.dFile = file;
   }
 
   private symbolAt(innermost: number, rel: number, address?: bigint): ResolvedSymbol {
-    const known = this.answers.get(innermost);
-    if (known) return known;
-    const w = this.t.widths;
+    const m = this.memo;
+    const slot = m.answerSlot[innermost];
+    if (slot !== 0) return m.answers[slot - 1];
     let outer = innermost;
-    let inlined: InlinedFrame[] = [];
-    for (let up = this.field(outer, this.o.parent, w.parent); up !== 0; up = this.field(outer, this.o.parent, w.parent)) {
+    const chain = this.chain;
+    let depth = 0;
+    this.decode(outer);
+    for (let up = this.dParent; up !== 0; up = this.dParent) {
       // Callers are written before their callees, so a chain always ends; a file that says otherwise is refused.
       if (up - 1 >= outer) throw new SymcacheFormatError(`symcache location ${outer} has a caller that does not come before it`);
-      inlined.push(this.frame(outer));
+      chain[depth++] = this.frame();
       outer = up - 1;
+      this.decode(outer);
     }
-    const fn = this.checkedFn(outer);
+    // Exact-size (a pushed-to [] grows a 16-slot store: garbage the scavenger copies).
+    let inlined: InlinedFrame[] = depth === 0 ? [] : chain.slice(0, depth);
+    // The outermost location (no caller): read straight from the d* fields.
+    const fn = this.dFn;
     const F = this.t.functions;
     const kind = F[fn * 4 + 3] as FunctionKind;
     const name = this.string(F[fn * 4]);
@@ -128,57 +193,43 @@ export class Symcache {
         source: kind === FunctionKind.Symtab ? 'symtab' : 'dynsym',
       };
     }
-    const f = this.frame(outer);
+    const file = this.dFile !== 0 ? this.string(this.t.files[this.dFile - 1]) : undefined;
+    const line = this.dLine ? this.dLine : undefined;
     let answer: ResolvedSymbol;
     if (kind === FunctionKind.Gopclntab) {
       inlined = inlined.map((i) => ({ function: i.function, file: i.file, line: i.line }));
-      answer = { function: f.function, file: f.file, line: f.line, inlined, source: 'gopclntab' };
+      answer = { function: name, file, line, inlined, source: 'gopclntab' };
     } else {
-      // A literal, not a spread of f: one object shape, no runtime clone (first lookups are dominated by this).
-      answer = { function: f.function, file: f.file, line: f.line, column: f.column, inlined, source: f.file || inlined.length > 0 ? 'dwarf' : 'symtab' };
+      // A literal: one object shape (first lookups are dominated by building these).
+      answer = { function: name, file, line, column: this.dColumn ? this.dColumn : undefined, inlined, source: file || inlined.length > 0 ? 'dwarf' : 'symtab' };
     }
-    if (this.answers.size >= MEMO_ENTRIES) this.answers.clear();
-    this.answers.set(innermost, answer);
+    if (m.answers.length >= MEMO_ENTRIES) {
+      m.answerSlot.fill(0);
+      m.answers.length = 0;
+    }
+    m.answers.push(answer);
+    m.answerSlot[innermost] = m.answers.length;
     return answer;
   }
 
-  private checkedFn(loc: number): number {
-    const fn = this.field(loc, 0, this.t.widths.fn);
-    if (fn >= this.nFunc) throw new SymcacheFormatError(`symcache location ${loc} points past the functions`);
-    return fn;
-  }
-
-  private frame(loc: number): InlinedFrame {
-    let f = this.frames.get(loc);
-    if (!f) {
-      f = this.readFrame(loc);
-      if (this.frames.size >= MEMO_ENTRIES) this.frames.clear();
-      this.frames.set(loc, f);
-    }
-    return f;
-  }
-
-  private readFrame(loc: number): InlinedFrame {
-    const w = this.t.widths;
-    const file = this.field(loc, this.o.file, w.file);
-    if (file > this.t.files.length) throw new SymcacheFormatError(`symcache location ${loc} points past the files`);
-    const line = this.field(loc, this.o.line, w.line);
-    const column = this.field(loc, this.o.column, w.column);
+  /** The frame of the location decode() has just read. */
+  private frame(): InlinedFrame {
     return {
-      function: this.string(this.t.functions[this.checkedFn(loc) * 4]),
-      file: file !== 0 ? this.string(this.t.files[file - 1]) : undefined,
-      line: line ? line : undefined,
-      column: column ? column : undefined,
+      function: this.string(this.t.functions[this.dFn * 4]),
+      file: this.dFile !== 0 ? this.string(this.t.files[this.dFile - 1]) : undefined,
+      line: this.dLine ? this.dLine : undefined,
+      column: this.dColumn ? this.dColumn : undefined,
     };
   }
 
   private string(id: number): string {
-    let s = this.decoded.get(id);
-    if (s === undefined) {
-      const o = this.t.stringOffsets;
-      s = this.t.stringData.toString('utf8', o[id], o[id + 1]);
-      this.decoded.set(id, s);
-    }
+    const m = this.memo;
+    const slot = m.strSlot[id];
+    if (slot !== 0) return m.strs[slot - 1];
+    const o = this.t.stringOffsets;
+    const s = this.ascii !== undefined ? this.ascii.substring(o[id], o[id + 1]) : this.t.stringData.toString('utf8', o[id], o[id + 1]);
+    m.strs.push(s);
+    m.strSlot[id] = m.strs.length;
     return s;
   }
 

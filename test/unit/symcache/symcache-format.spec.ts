@@ -58,3 +58,28 @@ it('a caller chain that does not end is refused when a lookup reads it', () => {
   expect(() => c.lookup(0x1100n)).toThrow(SymcacheFormatError);
   expect(() => c.lookup(0x1100n)).toThrow(/caller that does not come before it/);
 });
+
+it('reads non-ASCII names and paths back (the string table is then decoded per string, as UTF-8)', () => {
+  const t = tables();
+  t.strings = ['', 'outer', 'Größe::naïve', 'src/日本/a.c'];
+  const c = Symcache.open(writeSymcache(t));
+  expect(c.lookup(0x11ffn)).toEqual({
+    function: 'outer',
+    file: 'src/日本/a.c',
+    line: 10,
+    column: 3,
+    inlined: [{ function: 'Größe::naïve', file: 'src/日本/a.c', line: 20, column: 7 }],
+    source: 'dwarf',
+  });
+});
+
+it('answers at a base past 2^53 (kernel-like addresses: BigInt arithmetic, not doubles)', () => {
+  const t = tables();
+  t.base = 0xffffffff81000000n;
+  const c = Symcache.open(writeSymcache(t));
+  expect(c.lookup(0xffffffff81000010n)).toMatchObject({ function: 'outer', line: 10 });
+  expect(c.lookup(0xffffffff810001ffn)).toMatchObject({ function: 'outer', inlined: [{ function: 'inner' }] });
+  expect(c.lookup(0xffffffff80ffffffn)).toBe(CANNOT_ANSWER); // just below the base
+  expect(c.lookup(0xffffffff81000300n)).toBe(CANNOT_ANSWER); // past the span
+  expect(c.lookup(0x1010n)).toBe(CANNOT_ANSWER);
+});
