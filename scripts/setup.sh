@@ -27,6 +27,9 @@ if [ "$for_tests" = 1 ]; then
   # The real debuginfod clients the symbol-store tests drive.
   command -v debuginfod-find >/dev/null 2>&1 || need_pkgs+=(debuginfod)
   command -v gdb >/dev/null 2>&1 || need_pkgs+=(gdb)
+  # The core_dump tests compress fixture cores the ways a user would send them.
+  command -v zstd >/dev/null 2>&1 || need_pkgs+=(zstd)
+  command -v xz >/dev/null 2>&1 || need_pkgs+=(xz-utils)
 fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${need_pkgs[*]} from apt"
