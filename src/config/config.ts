@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { getMetadataStorage, validateSync } from 'class-validator';
 import { clusterSafePrefix, parseRedisUrl, RedisTarget } from '../adapters/redis-connection';
 import { DebuginfodUpstream } from '../symbol-store/debuginfod-upstream';
 import { S3_PART_SIZE, S3_QUEUE_SIZE, S3StoreOptions } from '../symbol-store/s3-object.store';
@@ -72,7 +72,7 @@ export class ConfigError extends Error {}
 
 /** Validate the environment; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const raw = Object.fromEntries(Object.keys(new EnvShape()).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const raw = Object.fromEntries(ENV_NAMES.map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const dto = plainToInstance(EnvDto, raw);
   const errors = validateSync(dto, { whitelist: true });
   if (errors.length > 0) {
@@ -166,22 +166,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
-/** The variable names EnvDto knows, so unknown process variables are never read. */
-class EnvShape {
-  ROLE = 0; PORT = 0; HOST = 0; REDIS_URL = 0; REDIS_RECONNECT_MAX_MS = 0; STORAGE_ROOT = 0; LOG_LEVEL = 0; LLVM_SYMBOLIZER = 0;
-  SYMBOLIZER_PROCESSES = 0; SYMBOLIZER_TIMEOUT_MS = 0; WORKER_CONCURRENCY = 0; MAX_BODY_BYTES = 0;
-  MAX_UPLOAD_BYTES = 0; MAX_UPLOAD_FILES = 0; MAX_CORE_BYTES = 0; MAX_FRAMES_PER_STACK = 0; MAX_WAIT_SECONDS = 0; JOB_TIMEOUT_MS = 0;
-  JOB_RETENTION_SECONDS = 0; JOB_RETENTION_COUNT = 0; UPLOAD_TOKEN = 0; QUEUE_PREFIX = 0; METRICS_PORT = 0;
-  JOB_LOCK_MS = 0; STALLED_CHECK_MS = 0; JOB_ATTEMPTS = 0;
-  UPLOAD_TOKENS = 0; ADMIN_TOKENS = 0; READ_TOKENS = 0; SYMBOLS_READ_ACCESS = 0;
-  UPSTREAM_DEBUGINFOD_URLS = 0; DEBUGINFOD_URLS = 0; UPSTREAM_TIMEOUT_MS = 0;
-  MAX_FRAMES = 0; RATE_LIMIT_SYMBOLICATE = 0; RATE_LIMIT_UPLOADS = 0; RATE_LIMIT_WINDOW_MS = 0; SHUTDOWN_TIMEOUT_MS = 0;
-  STORE_BACKEND = 0; S3_ENDPOINT = 0; S3_BUCKET = 0; S3_PREFIX = 0; S3_FORCE_PATH_STYLE = 0; S3_REGION = 0; AWS_REGION = 0;
-  S3_TIMEOUT_MS = 0; CACHE_DIR = 0; CACHE_MAX_BYTES = 0; STORE_LOCK_WAIT_MS = 0;
-  HTTP_HEADERS_TIMEOUT_MS = 0; HTTP_REQUEST_TIMEOUT_MS = 0; HTTP_BODY_IDLE_TIMEOUT_MS = 0; HTTP_KEEPALIVE_TIMEOUT_MS = 0;
-  HTTP_MAX_INFLIGHT_BODIES = 0;
-  RESULT_INLINE_MAX_BYTES = 0; REDIS_MEMORY_LIMIT_BYTES = 0;
-}
+/**
+ * The variable names EnvDto declares (every property carries a validator), so unknown
+ * process variables are never read. Taken from class-validator's own metadata: a list
+ * kept by hand beside the DTO missed the SYMCACHE* variables, which were then ignored.
+ */
+const ENV_NAMES: readonly string[] = [
+  ...new Set(getMetadataStorage().getTargetValidationMetadatas(EnvDto, '', true, false).map((m) => m.propertyName)),
+];
 
 /** "" or a prefix ending in "/" (keys are prefix + buildid/...). */
 function s3Prefix(p: string | undefined): string {
