@@ -30,7 +30,7 @@ function hasBody(raw: IncomingMessage): boolean {
  * destroyed, which aborts the parser or the upload stream (the upload then removes its
  * temp file). Once the body is in, the socket has no idle timeout again (a ?wait answer).
  */
-export function registerBodyGuard(fastify: FastifyInstance, limits: Limits, log: Logger): { inflight: () => number } {
+export function registerBodyGuard(fastify: FastifyInstance, limits: Limits, log: Logger): void {
   let inflight = 0;
   fastify.addHook('onRequest', (req, reply, done) => {
     const raw = req.raw;
@@ -74,5 +74,4 @@ export function registerBodyGuard(fastify: FastifyInstance, limits: Limits, log:
     });
     done();
   });
-  return { inflight: () => inflight };
 }

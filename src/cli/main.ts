@@ -20,7 +20,7 @@ environment: SYMBRIDGE_TOKEN, the bearer token (upload scope to upload; the toke
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['url', 'wait']);
   const [command, ...rest] = args.positional;
-  if (args.flags.help || args.flags.h || command === 'help' || command === '-h') {
+  if (args.flags.help || args.flags.h || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }

@@ -79,10 +79,6 @@ export class ResultBlobs {
     }
     return removed;
   }
-
-  async remove(jobId: string): Promise<void> {
-    if (SAFE_ID.test(jobId)) await this.store.delete(ResultBlobs.key(jobId));
-  }
 }
 
 /** A large request's text fields, compressed into `packed` (base64 brotli of their JSON). */

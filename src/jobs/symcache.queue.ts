@@ -31,21 +31,18 @@ export class SymcacheJobs {
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
-  get enabled(): boolean {
-    return this.config.symcache;
-  }
-
   /** Never throws: a symcache that is not built only means the llvm-symbolizer answers. */
   async request(buildId: string, why: string): Promise<void> {
     if (!this.config.symcache) return;
     try {
-      const existing = await this.queue.getJob(buildId);
-      if (existing && !(await existing.isCompleted()) && !(await existing.isFailed())) {
+      // One snapshot of the build's state (not the job hash and three state checks).
+      const state = await this.queue.getJobState(buildId);
+      if (state !== 'unknown' && state !== 'completed' && state !== 'failed') {
         // An upload while one is queued or running: the running build may have read the older file.
-        if (why === 'upload' && (await existing.isActive())) await this.queue.add('build', { v: 1, buildId, why }, { delay: 1000, removeOnComplete: true, removeOnFail: true });
+        if (why === 'upload' && state === 'active') await this.queue.add('build', { v: 1, buildId, why }, { delay: 1000, removeOnComplete: true, removeOnFail: true });
         return;
       }
-      if (existing) await existing.remove().catch(() => undefined);
+      if (state !== 'unknown') await this.queue.remove(buildId).catch(() => undefined);
       await writeSymcacheStatus(this.store, buildId, { state: 'building' });
       await this.queue.add('build', { v: 1, buildId, why }, { jobId: buildId, removeOnComplete: true, removeOnFail: true, attempts: 2, backoff: { type: 'fixed', delay: 2000 } });
       this.log.info({ buildId, why }, 'symcache build queued');
