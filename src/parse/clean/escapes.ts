@@ -49,7 +49,9 @@ const SYSLOG_OCTAL = /#(0[0-3][0-7])/g;
 
 export function unescapeLines(lines: TextLine[], log: ChangeLog, which: 'markup' | 'syslog'): TextLine[] {
   if (which === 'syslog') {
-    if (!lines.some((l) => l.text.includes('#0'))) return lines;
+    // The same array when nothing was decoded: the caller's second prefix pass runs only
+    // after a decode (every tombstone `#00 pc` line holds a `#0`).
+    if (!lines.some((l) => /#0[0-3][0-7]/.test(l.text))) return lines;
     return lines.map((line) => {
       if (!/#0[0-3][0-7]/.test(line.text)) return line;
       // rsyslog's escape of a control character: #011 is a tab (never a tombstone frame: those have two digits).

@@ -51,9 +51,9 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   { name: 'build tool', re: /^\s*\[(?:INFO|WARNING|WARN|ERROR|DEBUG|java|junit|exec)\](?: |$)/ },
 ];
 
-/** All of them in one test: most lines carry none, and pay one regex, not eighteen. */
 /** The longest head of a line a prefix is looked for in (the longest real one is ~120 characters). */
 const PREFIX_HEAD = 512;
+/** All of them in one test: most lines carry none, and pay one regex, not eighteen. */
 const ANY_PREFIX = new RegExp(`^(?:${PREFIXES.map((p) => p.re.source.slice(1)).join('|')})`);
 
 export interface StrippedLines {
@@ -69,11 +69,12 @@ export function stripLogPrefixes(input: TextLine[], log: ChangeLog): StrippedLin
     // A line may carry two prefixes (kubectl timestamp + `stderr:`): strip at most three.
     // Matched on the line's head only: a prefix is short, and a 5 MB line given whole to
     // these regexps overflows V8's backtracking stack.
-    for (let round = 0; round < 3 && ANY_PREFIX.test(text.slice(0, PREFIX_HEAD)); round++) {
+    for (let round = 0; round < 3; round++) {
       const head = text.slice(0, PREFIX_HEAD);
-      const hit = PREFIXES.find((p) => p.re.test(head));
-      const length = hit ? (hit.re.exec(head)?.[0].length ?? 0) : 0;
-      if (!hit || length === 0) break;
+      if (!ANY_PREFIX.test(head)) break;
+      let length = 0;
+      const hit = PREFIXES.find((p) => (length = p.re.exec(head)?.[0].length ?? 0) > 0);
+      if (!hit) break;
       text = text.slice(length);
       prefixed[i] = true;
       log.note(`removed a ${hit.name} log prefix`, line.no);
