@@ -1,7 +1,7 @@
 import { CrashReport, GoroutineTrace, RawFrame, SignalBlock, SignalInfo } from '../model/crash-report';
 import { ResolvedFrame, ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
-import { noteMissingFrames } from './missing-frames';
+import { CGO_ENTRY, noteMissingFrames } from './missing-frames';
 
 export interface MergedThread {
   id: string;
@@ -25,8 +25,6 @@ export interface MergedThread {
   /** Go printed `goroutine running on other thread; stack unavailable`. */
   stackUnavailable?: boolean;
 }
-
-const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;
 
 /**
  * Is the fault PC native code under cgo? Go says so (`signal arrived during cgo

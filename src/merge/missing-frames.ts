@@ -1,7 +1,9 @@
 import { RawFrame } from '../model/crash-report';
 import { ResolvedFrame } from '../model/resolved-frame';
+import { basename } from '../normalize/find-mapping';
 
-const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;
+/** Where a goroutine enters C: Go's frames end here, the native ones begin below it. */
+export const CGO_ENTRY = /^runtime\.(cgocall|asmcgocall)(\.|$)/;
 /** Libraries built without frame pointers (Debian's libc, the dynamic loader): a frame-pointer walk through them skips frames. */
 const NO_FRAME_POINTERS = /^(libc|libpthread|libm|ld-linux[\w-]*)\.so(\.\d+)*$/;
 
@@ -27,21 +29,19 @@ export function noteMissingFrames(frames: ResolvedFrame[], printed: RawFrame[]):
   if (walked.length === 0) return note(natives.length - 1, NO_WALKER);
   const leaf = natives[0];
   const next = natives[1];
-  const leafModule = basename(leaf.module ?? leaf.raw.module);
+  const leafPath = leaf.module ?? leaf.raw.module;
+  const leafModule = leafPath && basename(leafPath);
+  const frameless = leafModule !== undefined && NO_FRAME_POINTERS.test(leafModule);
   if (next && (next.module === undefined || next.module.startsWith('['))) {
     const pc = next.raw.pc !== undefined ? ` 0x${next.raw.pc.toString(16)}` : '';
     return note(
       0,
-      `the walker lost the chain after this frame: the next pc${pc} is not code${leafModule && NO_FRAME_POINTERS.test(leafModule) ? ` (${leafModule} keeps no frame pointers)` : ''}, ` +
+      `the walker lost the chain after this frame: the next pc${pc} is not code${frameless ? ` (${leafModule} keeps no frame pointers)` : ''}, ` +
         'so the real callers of this frame up to runtime.cgocall are missing (a frame-pointer walker skips a frameless leaf\'s caller)',
     );
   }
-  if (leafModule && NO_FRAME_POINTERS.test(leafModule)) {
+  if (frameless) {
     return note(0, `${leafModule} keeps no frame pointers: a frame-pointer walker skips the caller of a frameless leaf, so one frame may be missing here`);
   }
   return frames;
-}
-
-function basename(path: string | undefined): string | undefined {
-  return path?.split('/').pop();
 }

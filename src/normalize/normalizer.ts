@@ -88,7 +88,7 @@ export async function normalizeFrames(
     // glibc's backtrace_symbols names the program as it was started (`./prog`): by base name too.
     const mapped =
       mappings.find((m) => m.path === module) ??
-      mappings.find((m) => (!module.includes('/') || !module.startsWith('/')) && basename(m.path) === basename(module));
+      mappings.find((m) => !module.startsWith('/') && basename(m.path) === basename(module));
     const path = mapped?.path ?? module;
     const base = frame.moduleOffsetBase ?? 'load-base';
     // hs_err's offset is from dladdr's base, the start of the file's first mapping (l_map_start).
