@@ -1,5 +1,6 @@
 import { CrashFormat, CrashReport } from '../model/crash-report';
-import { TextLine } from './text-lines';
+import { ParseError } from '../model/errors';
+import { clip, TextLine } from './text-lines';
 
 /**
  * One crash format the parse stage reads (readers.ts lists them). A reader says which
@@ -44,4 +45,13 @@ export interface FormatReader {
 /** An empty report to fill; every reader starts from one. */
 export function emptyReport(): CrashReport {
   return { inCgo: false, goroutines: [], threads: [], registers: {}, mappings: [], panics: [] };
+}
+
+/**
+ * The 422 for a text that holds nothing a reader reads: what was expected, then the first
+ * non-blank line quoted with its number (or `whenEmpty`), and that line as the error's place.
+ */
+export function nothingToRead(lines: TextLine[], field: string, expected: string, whenEmpty = ''): ParseError {
+  const first = lines.find((l) => l.text.trim() !== '');
+  return new ParseError(`${expected}${first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : whenEmpty}`, { line: first?.no ?? 1, field });
 }

@@ -2,10 +2,10 @@ import { CrashReport } from '../model/crash-report';
 import { ParseError, SymbridgeError } from '../model/errors';
 import { cleanLines } from './clean/clean-lines';
 import { SectionDetector } from './detect-sections';
-import { emptyReport } from './format-reader';
+import { emptyReport, nothingToRead } from './format-reader';
 import { parseProcMaps } from './readers/proc-maps.parser';
 import { READERS } from './readers';
-import { capLongLines, clip, MAX_LINE_CHARS, TextLine, toLines } from './text-lines';
+import { capLongLines, MAX_LINE_CHARS, TextLine, toLines } from './text-lines';
 
 /** The crash texts of one request, as the API received them. */
 export interface CrashInput {
@@ -130,10 +130,6 @@ function merge(into: CrashReport, part: CrashReport): void {
 }
 
 function noCrash(lines: TextLine[], field: string): ParseError {
-  const first = lines.find((l) => l.text.trim() !== '');
-  return new ParseError(
-    `${field} holds no crash this service can read: expected ${[...new Set(READERS.map((r) => r.expected))].join(', or ')}` +
-      (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : '; the text is empty'),
-    { line: first?.no ?? 1, field },
-  );
+  const expected = [...new Set(READERS.map((r) => r.expected))].join(', or ');
+  return nothingToRead(lines, field, `${field} holds no crash this service can read: expected ${expected}`, '; the text is empty');
 }

@@ -1,8 +1,7 @@
 import { CrashReport, RawFrame, ThreadTrace } from '../../model/crash-report';
-import { ParseError } from '../../model/errors';
-import { emptyReport, FormatReader } from '../format-reader';
+import { emptyReport, FormatReader, nothingToRead } from '../format-reader';
 import { hexAt } from '../hex-field';
-import { clip, TextLine } from '../text-lines';
+import { TextLine } from '../text-lines';
 import { MAPS_LINE, parseMapsLine } from './proc-maps.parser';
 
 /**
@@ -53,11 +52,7 @@ export function parseGlibcBacktrace(lines: TextLine[], field = 'traceback'): Cra
     }
   }
   if (thread.frames.length === 0 && report.mappings.length === 0) {
-    const first = lines.find((l) => l.text.trim() !== '');
-    throw new ParseError(
-      `${field} holds no backtrace_symbols frames: expected lines like "./prog(main+0x1f)[0x400abc]"` + (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : ''),
-      { line: first?.no ?? 1, field },
-    );
+    throw nothingToRead(lines, field, `${field} holds no backtrace_symbols frames: expected lines like "./prog(main+0x1f)[0x400abc]"`);
   }
   if (thread.frames.length > 0) report.threads = [thread];
   return report;

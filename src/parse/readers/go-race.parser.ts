@@ -1,8 +1,7 @@
 import { CrashReport, RawFrame, ThreadTrace } from '../../model/crash-report';
-import { ParseError } from '../../model/errors';
-import { emptyReport, FormatReader } from '../format-reader';
+import { emptyReport, FormatReader, nothingToRead } from '../format-reader';
 import { hexAt } from '../hex-field';
-import { clip, TextLine } from '../text-lines';
+import { TextLine } from '../text-lines';
 import { GO_FRAME_SHAPES } from './go-traceback.parser';
 
 /**
@@ -66,12 +65,7 @@ export function parseGoRace(lines: TextLine[], field = 'traceback'): CrashReport
     pending = undefined;
   }
   if (threads.length === 0) {
-    const first = lines.find((l) => l.text.trim() !== '');
-    throw new ParseError(
-      `${field} holds no Go race report: expected "WARNING: DATA RACE" and "Write at 0x... by goroutine 7:" then frames` +
-        (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : ''),
-      { line: first?.no ?? 1, field },
-    );
+    throw nothingToRead(lines, field, `${field} holds no Go race report: expected "WARNING: DATA RACE" and "Write at 0x... by goroutine 7:" then frames`);
   }
   report.threads = threads;
   return report;

@@ -1,9 +1,8 @@
 import { Address } from '../../model/address';
 import { CrashReport, FaultPc, GoroutineTrace, InlinedCall, RawFrame, SignalBlock, SignalInfo } from '../../model/crash-report';
-import { ParseError } from '../../model/errors';
 import { hexAt } from '../hex-field';
-import { FormatReader, LineShape } from '../format-reader';
-import { clip, TextLine } from '../text-lines';
+import { FormatReader, LineShape, nothingToRead } from '../format-reader';
+import { TextLine } from '../text-lines';
 
 /**
  * Go runtime tracebacks, Go 1.4 to today (runtime/traceback.go, runtime/signal_unix.go,
@@ -296,12 +295,12 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     if (top?.pc !== undefined && pc !== undefined && top.pc === pc) top.addressKind = 'exact';
   }
   if (report.goroutines.length === 0 || report.goroutines.every((g) => g.frames.length === 0)) {
-    const first = lines.find((l) => l.text.trim() !== '');
-    throw new ParseError(
+    throw nothingToRead(
+      lines,
+      field,
       `${field} holds no Go stack frames: expected a goroutine header like "goroutine 1 [running]:" ` +
-        `followed by frames ("main.main()" then "\\t/path/main.go:12 +0x1d")` +
-        (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : '; the text is empty'),
-      { line: first?.no ?? 1, field },
+        `followed by frames ("main.main()" then "\\t/path/main.go:12 +0x1d")`,
+      '; the text is empty',
     );
   }
   return report;

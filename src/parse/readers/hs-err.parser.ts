@@ -1,9 +1,8 @@
 import { CrashReport, HsErrInfo, RawFrame, ThreadTrace } from '../../model/crash-report';
-import { ParseError } from '../../model/errors';
-import { FormatReader } from '../format-reader';
+import { FormatReader, nothingToRead } from '../format-reader';
 import { MAPS_LINE, parseMapsLine } from './proc-maps.parser';
 import { hexAt } from '../hex-field';
-import { clip, TextLine } from '../text-lines';
+import { TextLine } from '../text-lines';
 
 /**
  * HotSpot hs_err_pid logs (vmError.cpp): the `#` header (signal, pc, pid, tid, JRE
@@ -172,12 +171,7 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
     return report;
   }
   if (info.signal === undefined && thread.frames.length === 0) {
-    const first = lines.find((l) => l.text.trim() !== '');
-    throw new ParseError(
-      `${field} is not a JVM hs_err log: expected "#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:"` +
-        (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : ''),
-      { line: first?.no ?? 1, field },
-    );
+    throw nothingToRead(lines, field, `${field} is not a JVM hs_err log: expected "#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:"`);
   }
   report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   return report;

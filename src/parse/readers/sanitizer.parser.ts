@@ -1,6 +1,5 @@
 import { CrashReport, RawFrame, ThreadTrace } from '../../model/crash-report';
-import { ParseError } from '../../model/errors';
-import { emptyReport, FormatReader } from '../format-reader';
+import { emptyReport, FormatReader, nothingToRead } from '../format-reader';
 import { hexAt } from '../hex-field';
 import { clip, TextLine } from '../text-lines';
 
@@ -80,16 +79,11 @@ export function parseSanitizer(lines: TextLine[], field = 'traceback'): CrashRep
   }
 
   if (threads.length === 0) {
-    const first = lines.find((l) => l.text.trim() !== '');
     if (report.headline) {
       // A report whose stacks were cut away (or `SUMMARY:` alone) still says what happened.
       threads.push({ name: report.headline.text, state: 'crashed', crashed: true, format: 'sanitizer', inputLine: report.headline.inputLine, frames: [] });
     } else {
-      throw new ParseError(
-        `${field} holds no sanitizer report: expected "==1==ERROR: AddressSanitizer: ..." and frames "#0 0x4e1b4b in main file.c:5:10"` +
-          (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : ''),
-        { line: first?.no ?? 1, field },
-      );
+      throw nothingToRead(lines, field, `${field} holds no sanitizer report: expected "==1==ERROR: AddressSanitizer: ..." and frames "#0 0x4e1b4b in main file.c:5:10"`);
     }
   }
   report.threads = threads;

@@ -1,9 +1,8 @@
 import { CrashReport, RawFrame, ThreadTrace, TombstoneInfo } from '../../model/crash-report';
-import { ParseError } from '../../model/errors';
 import { Mapping } from '../../model/mapping';
 import { hexAt } from '../hex-field';
-import { FormatReader } from '../format-reader';
-import { clip, TextLine } from '../text-lines';
+import { FormatReader, nothingToRead } from '../format-reader';
+import { TextLine } from '../text-lines';
 
 /**
  * Android tombstones and the same dump in logcat (debuggerd, libdebuggerd/tombstone.cpp):
@@ -139,12 +138,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
     return report;
   }
   if (threads.every((t) => t.frames.length === 0) && !report.signal) {
-    const first = lines.find((l) => l.text.trim() !== '');
-    throw new ParseError(
-      `${field} is not an Android tombstone: expected "signal 11 (SIGSEGV), code 1 (...)" and "#00 pc 000... /path/lib.so" frames` +
-        (first ? `; line ${first.no} reads "${clip(first.text.trim())}"` : ''),
-      { line: first?.no ?? 1, field },
-    );
+    throw nothingToRead(lines, field, `${field} is not an Android tombstone: expected "signal 11 (SIGSEGV), code 1 (...)" and "#00 pc 000... /path/lib.so" frames`);
   }
   report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   return report;
