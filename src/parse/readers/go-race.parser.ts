@@ -2,7 +2,7 @@ import { CrashReport, RawFrame, ThreadTrace } from '../../model/crash-report';
 import { emptyReport, FormatReader, nothingToRead } from '../format-reader';
 import { hexAt } from '../hex-field';
 import { TextLine } from '../text-lines';
-import { GO_FRAME_SHAPES } from './go-traceback.parser';
+import { FUNC_LINE, GO_FRAME_SHAPES } from './go-traceback.parser';
 
 /**
  * The Go race detector's report (runtime/race, ThreadSanitizer's Go mode), between
@@ -21,7 +21,6 @@ const WARNING = /^WARNING: DATA RACE$/;
 /** `Read at 0x.. by goroutine 7:`; Go 1.1 printed no address (`Read by goroutine 13:`). */
 const ACCESS = /^((?:Previous )?(?:[Aa]tomic )?(?:[Rr]ead|[Ww]rite))(?: at (0x[0-9a-f]+))? by (?:goroutine (\d+)|(main) goroutine):$/;
 const CREATED = /^Goroutine (\d+) \(([^)]*)\) created at:$/;
-const FUNC = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
 const FILE = /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?$/i;
 
 export function parseGoRace(lines: TextLine[], field = 'traceback'): CrashReport {
@@ -58,7 +57,7 @@ export function parseGoRace(lines: TextLine[], field = 'traceback'): CrashReport
       pending = undefined;
       continue;
     }
-    if ((m = FUNC.exec(text))) {
+    if ((m = FUNC_LINE.exec(text))) {
       pending = { kind: 'go', function: m[1], args: m[2], addressKind: 'return', inputLine: line.no };
       continue;
     }

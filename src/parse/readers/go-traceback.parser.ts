@@ -26,7 +26,8 @@ const SIGNAL_BRACKET =
 const SIGNAL_LINE = /^(SIG[A-Z0-9]+): (.+)$/;
 const PC_LINE = /^PC=(0x[0-9a-f]+)(?: m=(\d+))?(?: sigcode=(\S+))?(?: addr=(0x[0-9a-f]+))?/;
 const GOROUTINE = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$/;
-const FUNC_LINE = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
+/** A Go frame's function line, `pkg.f(args)` (its arguments may hold one level of parentheses). */
+export const FUNC_LINE = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
 /**
  * `file:line`, then optionally ` +0x1f`, ` fp=.. sp=..`, ` pc=..` (each may be missing in some
  * version); a shell prompt may be glued after the last one (output with no final newline: `+0x1> `).
