@@ -164,14 +164,10 @@ export function parseHsErr(lines: TextLine[], field = 'crash_dump'): CrashReport
   // A header-only paste (what the JVM prints on stdout) still names the problematic frame.
   if (thread.frames.length === 0 && info.problematicFrame) thread.frames.push({ ...info.problematicFrame, pc: info.problematicFrame.pc ?? info.pc });
   if (thread.frames.length === 0 && info.javaFrames.length > 0) thread.frames.push(...info.javaFrames);
-  // Only its module table (`Dynamic libraries:` alone): a report without threads.
-  if (info.signal === undefined && thread.frames.length === 0 && report.mappings.length > 0) {
-    report.threads = [];
-    report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-    return report;
-  }
   if (info.signal === undefined && thread.frames.length === 0) {
-    throw nothingToRead(lines, field, `${field} is not a JVM hs_err log: expected "#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:"`);
+    // Only its module table (`Dynamic libraries:` alone): a report without threads.
+    if (report.mappings.length > 0) report.threads = [];
+    else throw nothingToRead(lines, field, `${field} is not a JVM hs_err log: expected "#  SIGSEGV (0xb) at pc=0x..., pid=..., tid=..." and "# Problematic frame:"`);
   }
   report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   return report;

@@ -125,19 +125,17 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   // return addresses. Unknown version: BuildId in frames came with the newer unwinder.
   const v = info.androidVersion;
   const adjusted = v !== undefined ? v >= 11 : threads.some((t) => t.frames.some((f) => f.buildId));
+  const textAt = new Map(lines.map((l) => [l.no, l.text]));
   for (const t of threads) {
     t.frames.forEach((f, i) => {
-      const no = Number(/^(?:native: )?#(\d+)/.exec(lines.find((l) => l.no === f.inputLine)?.text.trim() ?? '')?.[1] ?? i);
+      const no = Number(/^(?:native: )?#(\d+)/.exec(textAt.get(f.inputLine)?.trim() ?? '')?.[1] ?? i);
       // Only the thread's first frame can be #00 the fault (xCrash numbers every frame #00).
       f.addressKind = no === 0 && i === 0 && t.crashed ? 'exact' : adjusted ? 'adjusted' : 'return';
     });
   }
-  // Only its memory map (a tombstone cut to it): a module table without threads.
-  if (threads.length === 0 && !report.signal && report.mappings.length > 0) {
-    report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
-    return report;
-  }
-  if (threads.every((t) => t.frames.length === 0) && !report.signal) {
+  // Only its memory map (a tombstone cut to it) is a module table without threads, not an error.
+  const mapOnly = threads.length === 0 && report.mappings.length > 0;
+  if (!mapOnly && threads.every((t) => t.frames.length === 0) && !report.signal) {
     throw nothingToRead(lines, field, `${field} is not an Android tombstone: expected "signal 11 (SIGSEGV), code 1 (...)" and "#00 pc 000... /path/lib.so" frames`);
   }
   report.mappings.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
