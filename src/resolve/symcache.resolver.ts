@@ -21,7 +21,11 @@ export interface SymcacheResolverOptions {
   maxOpen?: number;
 }
 
-type Loaded = { cache: Symcache } | { fallback: FallbackReason; until: number };
+type NotReady = { fallback: FallbackReason; until: number };
+type Loaded = { cache: Symcache } | NotReady;
+
+/** "Not ready" answers kept (small objects; they must not push open symcaches out). */
+const NOT_READY_KEPT = 4096;
 
 /**
  * The worker's in-process symcache lookups: per (build-id, file to symbolize) the
@@ -32,7 +36,11 @@ type Loaded = { cache: Symcache } | { fallback: FallbackReason; until: number };
  * A ready symcache stays open; a not-ready answer is re-read after `recheckMs`.
  */
 export class SymcacheResolver {
-  private readonly open: LruCache<string, Promise<Loaded>>;
+  /** Ready symcaches only: a job over many modules without one must not evict them. */
+  private readonly open: LruCache<string, Symcache>;
+  private readonly notReady = new LruCache<string, NotReady>(NOT_READY_KEPT);
+  /** Reads under way, so concurrent lookups of one module read its status and file once. */
+  private readonly reading = new Map<string, Promise<Loaded>>();
   private readonly recheckMs: number;
 
   constructor(
@@ -52,7 +60,9 @@ export class SymcacheResolver {
     } catch (err) {
       if (!(err instanceof SymcacheFormatError)) throw err;
       // Indices are checked as they are read: a damaged file is dropped and built again.
-      this.open.set(`${buildId}\0${objectPath}`, Promise.resolve({ fallback: 'unreadable', until: Date.now() + this.recheckMs }));
+      const key = `${buildId}\0${objectPath}`;
+      this.open.delete(key);
+      this.notReady.set(key, { fallback: 'unreadable', until: Date.now() + this.recheckMs });
       await this.opts.request(buildId, 'damaged');
       return this.fallback('unreadable');
     }
@@ -67,13 +77,24 @@ export class SymcacheResolver {
 
   private async load(buildId: string, objectPath: string): Promise<Loaded> {
     const key = `${buildId}\0${objectPath}`;
-    const p = this.open.get(key);
-    if (p) {
-      const l = await p;
-      if (!('fallback' in l) || Date.now() < l.until) return l;
-    }
-    const next = this.read(buildId, objectPath).catch((): Loaded => ({ fallback: 'unreadable', until: Date.now() + this.recheckMs }));
-    this.open.set(key, next);
+    const cache = this.open.get(key);
+    if (cache) return { cache };
+    const notReady = this.notReady.get(key);
+    if (notReady && Date.now() < notReady.until) return notReady;
+    const under = this.reading.get(key);
+    if (under) return under;
+    const next = this.read(buildId, objectPath)
+      .catch((): Loaded => ({ fallback: 'unreadable', until: Date.now() + this.recheckMs }))
+      .then((l) => {
+        this.reading.delete(key);
+        if ('fallback' in l) this.notReady.set(key, l);
+        else {
+          this.notReady.delete(key);
+          this.open.set(key, l.cache);
+        }
+        return l;
+      });
+    this.reading.set(key, next);
     return next;
   }
 
