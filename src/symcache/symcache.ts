@@ -47,7 +47,6 @@ export class Symcache {
     answers: ResolvedSymbol[];
   };
   private readonly nFunc: number;
-  private readonly spanBig: bigint;
   /** The base as a double when that is exact, else -1. */
   private readonly baseNum: number;
   private readonly base: bigint;
@@ -63,7 +62,6 @@ export class Symcache {
   private constructor(buf: Buffer) {
     this.t = parseSymcache(buf);
     this.nFunc = this.t.functions.length / 4;
-    this.spanBig = BigInt(this.t.span);
     this.base = this.t.base;
     this.baseNum = this.base <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.base) : -1;
     this.bytes = buf.length;
@@ -104,9 +102,8 @@ export class Symcache {
     const n = Number(address);
     if (n <= Number.MAX_SAFE_INTEGER && this.baseNum >= 0) return n < this.baseNum ? CANNOT_ANSWER : this.lookupOffset(n - this.baseNum, address);
     if (address < this.base) return CANNOT_ANSWER;
-    const d = address - this.base;
-    if (d >= this.spanBig) return CANNOT_ANSWER;
-    return this.lookupOffset(Number(d), address);
+    // lookupOffset refuses what is past the span (a difference rounded as a double stays past it).
+    return this.lookupOffset(Number(address - this.base), address);
   }
 
   /** The same for an address already made relative to the base (bench and oracle loops). */
