@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { INestApplicationContext } from '@nestjs/common';
+import { readiness } from '../api/readiness';
 import { Metrics } from '../metrics/metrics';
-import { SymbridgeError } from '../model/errors';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { SymbolicateWorker } from './symbolicate.worker';
 
@@ -23,28 +23,11 @@ export function startWorkerHttp(app: INestApplicationContext, port: number, host
     } else if (path === '/healthz') {
       json(200, { status: 'ok' });
     } else if (path === '/readyz') {
-      void readiness(worker, store).then((checks) => {
-        const ok = Object.values(checks).every((v) => v === 'ok');
-        json(ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', checks });
-      });
+      void readiness('worker', worker.draining, () => worker.pingRedis(), store).then((r) => json(r.httpStatus, r.body));
     } else {
       json(404, { status: 404, code: 'NOT_FOUND', message: `${path.slice(0, 100)} is not served here: GET /metrics, /healthz or /readyz` });
     }
   });
   server.listen(port, host).unref(); // never what keeps a draining worker alive
   return server;
-}
-
-async function readiness(worker: SymbolicateWorker, store: SymbolStore): Promise<Record<string, string>> {
-  const checks: Record<string, string> = {};
-  if (worker.draining) checks.shutdown = 'draining: this worker is shutting down';
-  await worker.pingRedis().then(
-    () => (checks.redis = 'ok'),
-    (err: Error) => (checks.redis = err.message),
-  );
-  await store.objects.checkWritable().then(
-    () => (checks.storage = 'ok'),
-    (err: Error) => (checks.storage = err instanceof SymbridgeError ? err.message : `${store.where} not reachable: ${err.message}`),
-  );
-  return checks;
 }
