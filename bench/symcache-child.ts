@@ -9,11 +9,11 @@ import { nowMs } from './lib/stats';
  * the long run. Prints JSON: time from open to N answers (the fresh figure), RSS before
  * and after the long run, and the warm rate over a second pass of it.
  */
-function main(): void {
+async function main(): Promise<void> {
   const [file, addrFile, longRun] = process.argv.slice(2);
   const addrs = readFileSync(addrFile, 'utf8').trim().split('\n').map((h) => BigInt(`0x${h}`));
   const t0 = nowMs();
-  const cache = Symcache.open(readFileSync(file));
+  const cache = await Symcache.load(file); // as the worker opens it
   const openMs = nowMs() - t0;
   let answered = 0;
   for (const a of addrs) {
@@ -44,4 +44,4 @@ function main(): void {
   process.stdout.write(JSON.stringify({ openMs, freshMs, answered, rssStart, rssAfter, warmPerSec: (n / warmMs) * 1000, warmPerCpuSec: (n / cpuMs) * 1000, sink }) + '\n');
 }
 
-main();
+void main();

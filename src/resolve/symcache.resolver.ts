@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { ResolvedSymbol } from '../model/resolved-frame';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { SymcacheFormatError, VERSION } from '../symcache/symcache-format';
@@ -116,7 +116,7 @@ export class SymcacheResolver {
     const file = await this.store.artifactFile(buildId, SYMCACHE_ARTIFACT);
     if (!file) return { fallback: 'unreadable', until };
     try {
-      return { cache: Symcache.open(await readFile(file)) };
+      return { cache: await Symcache.load(file) };
     } catch (err) {
       if (err instanceof SymcacheFormatError) await this.opts.request(buildId, 'damaged');
       return { fallback: 'unreadable', until };

@@ -1,7 +1,8 @@
 import { isAscii } from 'node:buffer';
+import { FileHandle, open } from 'node:fs/promises';
 import { ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
-import { bitsAt, FunctionKind, locationBits, PAGE_BITS, parseSymcache, ParsedSymcache, SymcacheFormatError } from './symcache-format';
+import { bitsAt, blockBounds, blockSum, FunctionKind, HEADER_BYTES, locationBits, PAGE_BITS, parseSymcache, ParsedSymcache, readHeader, SymcacheFormatError } from './symcache-format';
 
 const MEMO_ENTRIES = 1 << 16;
 
@@ -31,21 +32,27 @@ export class Symcache {
   /** Scratch for a chain's inlined frames, copied out at its length. */
   private readonly chain: InlinedFrame[] = [];
   /**
-   * Strings decoded so far and answers by innermost location: a slot table (index + 1
-   * into a dense list, 0 not yet) per kind. Not Maps: a fresh worker's first lookups each
-   * do several misses and inserts, and a growing Map (rehashes, boxed entries the
-   * scavenger copies) was most of their cost; a zeroed typed array costs nothing until its
-   * pages are touched. Not a holey array: a million holes is a slow dictionary in V8.
-   * Frames are not memoized: in 20,000 first libjvm lookups only 18% of inlined frames
-   * were met before, and the memo cost more than it saved (answers are, so warm lookups
-   * never rebuild them).
+   * Strings decoded so far: a slot table (index + 1 into a dense list, 0 not yet). Not a
+   * Map: a fresh worker's first lookups each do several misses and inserts, and a growing
+   * Map (rehashes, boxed entries the scavenger copies) was most of their cost. Not a holey
+   * array: a million holes is a slow dictionary in V8.
    */
-  private readonly memo: {
-    strSlot: Int32Array;
-    strs: string[];
-    answerSlot: Int32Array;
-    answers: ResolvedSymbol[];
-  };
+  private readonly strSlot: Int32Array;
+  private readonly strs: string[] = [];
+  /**
+   * Function names by function ('' not read yet): a frame's name is one read here, not
+   * three scattered ones (function record, string slot, string list) that a fresh worker
+   * misses in cache for every frame.
+   */
+  private readonly names: string[];
+  /**
+   * Answers by innermost location, kept from a location's second lookup on (`seen` marks
+   * the first): in a fresh worker most addresses are met once, and keeping those answers
+   * made every scavenge copy them (a fifth of 20,000 first lookups). Frames are not
+   * memoized: in 20,000 first libjvm lookups only 18% of inlined frames were met before.
+   */
+  private readonly seen: Uint8Array;
+  private readonly answers = new Map<number, ResolvedSymbol>();
   private readonly nFunc: number;
   /** The base as a double when that is exact, else -1. */
   private readonly baseNum: number;
@@ -59,8 +66,8 @@ export class Symcache {
    */
   private readonly ascii: string | undefined;
 
-  private constructor(buf: Buffer) {
-    this.t = parseSymcache(buf);
+  private constructor(buf: Buffer, sums?: Uint32Array) {
+    this.t = parseSymcache(buf, sums);
     this.nFunc = this.t.functions.length / 4;
     this.base = this.t.base;
     this.baseNum = this.base <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(this.base) : -1;
@@ -74,14 +81,41 @@ export class Symcache {
     this.wParent = w.parent;
     this.validate();
     this.ascii = isAscii(this.t.stringData) ? this.t.stringData.toString('latin1') : undefined;
-    // Answers (DWARF, Go: they depend on the location only) are bounded: cleared when full.
-    const nLoc = this.t.nLocations;
-    this.memo = { strSlot: new Int32Array(this.t.stringOffsets.length), strs: [], answerSlot: new Int32Array(nLoc), answers: [] };
+    this.strSlot = new Int32Array(this.t.stringOffsets.length);
+    this.names = new Array<string>(this.nFunc).fill('');
+    this.seen = new Uint8Array((this.t.nLocations + 7) >>> 3);
   }
 
   /** Check a file (magic, version, size, checksum, every index in range) and open it. */
   static open(buf: Buffer): Symcache {
     return new Symcache(buf);
+  }
+
+  /**
+   * Read a symcache file and open it. Its 1 MiB blocks are read in parallel and each is
+   * summed as it arrives: on a 31 MB file in a fresh worker, one sequential read (page
+   * faults and copy on one core) then one pass of the checksum took ~60 ms; the thread
+   * pool's overlapping reads with the sums in between take about half.
+   */
+  static async load(path: string): Promise<Symcache> {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const buf = Buffer.allocUnsafeSlow(size); // its own ArrayBuffer: aligned for the typed views
+      await readAt(fh, buf, 0, Math.min(size, HEADER_BYTES));
+      const L = readHeader(buf, size);
+      const sums = new Uint32Array(L.nBlocks);
+      const reads = [readAt(fh, buf, L.sums, L.end - L.sums)];
+      for (let k = 0; k < L.nBlocks; k++) {
+        const [from, to] = blockBounds(L, k);
+        reads.push(readAt(fh, buf, from, to - from).then(() => void (sums[k] = blockSum(buf, L, k))));
+      }
+      // Settled, not all: no read may still be filling the buffer when this one fails.
+      for (const r of await Promise.allSettled(reads)) if (r.status === 'rejected') throw r.reason;
+      return new Symcache(buf, sums);
+    } finally {
+      await fh.close();
+    }
   }
 
   get ranges(): number {
@@ -125,7 +159,9 @@ export class Symcache {
     const page = rel >>> PAGE_BITS;
     const low = rel & 0xffff;
     let lo = pages[page];
-    let hi = pages[page + 1] - 1;
+    const next = pages[page + 1];
+    if (next < lo || next > this.t.nRanges) throw new SymcacheFormatError(`symcache page ${page} is out of order`);
+    let hi = next - 1;
     if (hi < lo || starts[lo] > low) return lo - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
@@ -158,9 +194,8 @@ export class Symcache {
   }
 
   private symbolAt(innermost: number, rel: number, address?: bigint): ResolvedSymbol {
-    const m = this.memo;
-    const slot = m.answerSlot[innermost];
-    if (slot !== 0) return m.answers[slot - 1];
+    const known = this.answers.get(innermost);
+    if (known !== undefined) return known;
     let outer = innermost;
     const chain = this.chain;
     let depth = 0;
@@ -178,7 +213,7 @@ export class Symcache {
     const fn = this.dFn;
     const F = this.t.functions;
     const kind = F[fn * 4 + 3] as FunctionKind;
-    const name = this.string(F[fn * 4]);
+    const name = this.nameOf(fn);
     if (kind === FunctionKind.Symtab || kind === FunctionKind.Dynsym) {
       const linkage = F[fn * 4 + 1];
       const entry = F[fn * 4 + 2];
@@ -200,57 +235,59 @@ export class Symcache {
       // A literal: one object shape (first lookups are dominated by building these).
       answer = { function: name, file, line, column: this.dColumn ? this.dColumn : undefined, inlined, source: file || inlined.length > 0 ? 'dwarf' : 'symtab' };
     }
-    if (m.answers.length >= MEMO_ENTRIES) {
-      m.answerSlot.fill(0);
-      m.answers.length = 0;
+    // Answers (DWARF, Go: they depend on the location only) are bounded: cleared when full.
+    const bit = 1 << (innermost & 7);
+    if ((this.seen[innermost >>> 3] & bit) === 0) this.seen[innermost >>> 3] |= bit;
+    else {
+      if (this.answers.size >= MEMO_ENTRIES) this.answers.clear();
+      this.answers.set(innermost, answer);
     }
-    m.answers.push(answer);
-    m.answerSlot[innermost] = m.answers.length;
     return answer;
   }
 
   /** The frame of the location decode() has just read. */
   private frame(): InlinedFrame {
     return {
-      function: this.string(this.t.functions[this.dFn * 4]),
+      function: this.nameOf(this.dFn),
       file: this.dFile !== 0 ? this.string(this.t.files[this.dFile - 1]) : undefined,
       line: this.dLine ? this.dLine : undefined,
       column: this.dColumn ? this.dColumn : undefined,
     };
   }
 
+  private nameOf(fn: number): string {
+    const known = this.names[fn];
+    return known !== '' ? known : (this.names[fn] = this.string(this.t.functions[fn * 4]));
+  }
+
+  /** String `id`, checked as it is first read (a file is not walked at open). */
   private string(id: number): string {
-    const m = this.memo;
-    const slot = m.strSlot[id];
-    if (slot !== 0) return m.strs[slot - 1];
+    const slot = this.strSlot[id]; // undefined past the table: checked below
+    if (slot > 0) return this.strs[slot - 1];
     const o = this.t.stringOffsets;
+    if (!(id + 1 < o.length && o[id] <= o[id + 1] && o[id + 1] <= this.t.stringData.length)) throw new SymcacheFormatError(`symcache string ${id} lies outside the string table`);
     const s = this.ascii !== undefined ? this.ascii.substring(o[id], o[id + 1]) : this.t.stringData.toString('utf8', o[id], o[id + 1]);
-    m.strs.push(s);
-    m.strSlot[id] = m.strs.length;
+    this.strs.push(s);
+    this.strSlot[id] = this.strs.length;
     return s;
   }
 
   /**
-   * Every index points inside its table: the small tables here, at open; ranges and
-   * locations (millions) as a lookup reads them (a bad one throws SymcacheFormatError),
-   * so opening libjvm's does not walk 1.7M locations first.
+   * What can be checked at once. Every index is checked as a lookup reads it (a bad one
+   * throws SymcacheFormatError): walking libjvm's 91k functions, 91k strings and 20k pages
+   * at open was a sixth of a fresh worker's open.
    */
   private validate(): void {
     const t = this.t;
-    const nFunc = this.nFunc;
-    const nStr = t.stringOffsets.length - 1;
-    const bad = (what: string) => {
-      throw new SymcacheFormatError(`symcache ${what}`);
-    };
-    for (let p = 0; p + 1 < t.pages.length; p++) if (t.pages[p] > t.pages[p + 1] || t.pages[p + 1] > t.nRanges) bad(`page ${p} is out of order`);
-    if (t.nRanges > 0 && (t.pages[0] !== 0 || t.starts[0] !== 0)) bad('does not start a range at its base');
-    const F = t.functions;
-    for (let i = 0; i < nFunc; i++) {
-      if (F[i * 4] >= nStr) bad(`function ${i} has no name string`);
-      if (F[i * 4 + 1] !== 0xffffffff && F[i * 4 + 1] >= nStr) bad(`function ${i} points past the strings`);
-    }
-    for (let i = 0; i < t.files.length; i++) if (t.files[i] >= nStr) bad(`file ${i} points past the strings`);
-    const o = t.stringOffsets;
-    for (let i = 0; i < nStr; i++) if (o[i] > o[i + 1] || o[i + 1] > t.stringData.length) bad(`string ${i} lies outside`);
+    if (t.nRanges > 0 && (t.pages[0] !== 0 || t.starts[0] !== 0)) throw new SymcacheFormatError('symcache does not start a range at its base');
+  }
+}
+
+/** Read exactly `length` bytes at `position` (a read may return fewer). */
+async function readAt(fh: FileHandle, buf: Buffer, position: number, length: number): Promise<void> {
+  for (let done = 0; done < length; ) {
+    const { bytesRead } = await fh.read(buf, position + done, length - done, position + done);
+    if (bytesRead === 0) throw new SymcacheFormatError(`symcache file ended at ${position + done}, before the ${buf.length} bytes it had when opened`);
+    done += bytesRead;
   }
 }
