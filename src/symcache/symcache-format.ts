@@ -132,6 +132,7 @@ export function writeSymcache(t: SymcacheTables): Buffer {
     maxCol = Math.max(maxCol, t.columns[i]);
   }
   const w: Widths = { range: bitsFor(nLoc + 1), fn: bitsFor(maxFn), file: bitsFor(maxFile), line: bitsFor(maxLine), column: bitsFor(maxCol), parent: bitsFor(nLoc) };
+  if (nLoc * locationBits(w) >= 2 ** 32 || nRanges * w.range >= 2 ** 32) throw new Error(`too many locations (${nLoc}) or ranges (${nRanges}) for one symcache`);
   const L = layout(nPages, nRanges, nLoc, nFunc, t.files.length, t.strings.length, stringBytes, w);
   const out = Buffer.alloc(L.end);
   MAGIC.copy(out, 0);
@@ -225,6 +226,8 @@ export function readHeader(b: Buffer, size = b.length): Layout {
   if (Object.values(w).some((x) => x < 1 || x > 32)) throw new SymcacheFormatError('symcache field widths out of range');
   const L = layout(Math.ceil(b.readUInt32LE(24) / 2 ** PAGE_BITS), nRanges, nLoc, nFunc, nFiles, nStrings, stringBytes, w);
   if (size !== L.end) throw new SymcacheFormatError(`symcache is ${size} bytes, its header says ${L.end}`);
+  // Bit positions are 32-bit unsigned in the reader (p >>> 5): a table of 512 MiB is far past any real one.
+  if (nLoc * locationBits(w) >= 2 ** 32 || nRanges * w.range >= 2 ** 32) throw new SymcacheFormatError('symcache tables are too large (bit positions past 2^32)');
   return L;
 }
 

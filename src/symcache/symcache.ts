@@ -2,7 +2,7 @@ import { isAscii } from 'node:buffer';
 import { FileHandle, open } from 'node:fs/promises';
 import { ResolvedSymbol } from '../model/resolved-frame';
 import { InlinedFrame } from '../model/unified-stack';
-import { bitsAt, blockBounds, blockSum, FunctionKind, HEADER_BYTES, locationBits, PAGE_BITS, parseSymcache, ParsedSymcache, readHeader, SymcacheFormatError } from './symcache-format';
+import { blockBounds, blockSum, FunctionKind, HEADER_BYTES, locationBits, PAGE_BITS, parseSymcache, ParsedSymcache, readHeader, SymcacheFormatError } from './symcache-format';
 
 const MEMO_ENTRIES = 1 << 16;
 
@@ -23,6 +23,14 @@ export class Symcache {
   private readonly wLine: number;
   private readonly wColumn: number;
   private readonly wParent: number;
+  private readonly wRange: number;
+  /** Each field's mask (all ones for a 32-bit field). */
+  private readonly mRange: number;
+  private readonly mFn: number;
+  private readonly mFile: number;
+  private readonly mLine: number;
+  private readonly mColumn: number;
+  private readonly mParent: number;
   /** The last decoded location's fields (decode): Smi fields on the instance, no record object per location. */
   private dFn = 0;
   private dFile = 0;
@@ -73,6 +81,14 @@ export class Symcache {
     this.wLine = w.line;
     this.wColumn = w.column;
     this.wParent = w.parent;
+    const mask = (n: number) => (n === 32 ? -1 : (1 << n) - 1);
+    this.wRange = w.range;
+    this.mRange = mask(w.range);
+    this.mFn = mask(w.fn);
+    this.mFile = mask(w.file);
+    this.mLine = mask(w.line);
+    this.mColumn = mask(w.column);
+    this.mParent = mask(w.parent);
     this.validate();
     this.ascii = isAscii(this.t.stringData) ? this.t.stringData.toString('latin1') : undefined;
     this.strSlot = new Int32Array(this.t.stringOffsets.length);
@@ -139,7 +155,11 @@ export class Symcache {
     if (rel < 0 || rel >= t.span) return CANNOT_ANSWER;
     const r = this.rangeAt(rel);
     if (r < 0) return CANNOT_ANSWER;
-    const v = bitsAt(t.rangeLocs, r * t.widths.range, t.widths.range);
+    const p = r * this.wRange;
+    const o = p & 31;
+    let bits = t.rangeLocs[p >>> 5] >>> o;
+    if (o + this.wRange > 32) bits |= t.rangeLocs[(p >>> 5) + 1] << (32 - o);
+    const v = (bits & this.mRange) >>> 0;
     if (v === 0) return null;
     if (v === 1) return CANNOT_ANSWER;
     if (v - 2 >= t.nLocations) throw new SymcacheFormatError(`symcache range ${r} points past the locations`);
@@ -170,16 +190,39 @@ export class Symcache {
    * its function and file indices.
    */
   private decode(loc: number): void {
+    // bitsAt written out per field: a call per field was most of a lookup's time in the
+    // interpreter and baseline code a fresh worker runs before its optimized code is ready.
     const L = this.t.locations;
     let p = loc * this.locBits;
-    const fn = bitsAt(L, p, this.wFn);
+    let w = p >>> 5;
+    let o = p & 31;
+    let v = L[w] >>> o;
+    if (o + this.wFn > 32) v |= L[w + 1] << (32 - o);
+    const fn = (v & this.mFn) >>> 0;
     p += this.wFn;
-    const file = bitsAt(L, p, this.wFile);
+    w = p >>> 5;
+    o = p & 31;
+    v = L[w] >>> o;
+    if (o + this.wFile > 32) v |= L[w + 1] << (32 - o);
+    const file = (v & this.mFile) >>> 0;
     p += this.wFile;
-    this.dLine = bitsAt(L, p, this.wLine);
+    w = p >>> 5;
+    o = p & 31;
+    v = L[w] >>> o;
+    if (o + this.wLine > 32) v |= L[w + 1] << (32 - o);
+    this.dLine = (v & this.mLine) >>> 0;
     p += this.wLine;
-    this.dColumn = bitsAt(L, p, this.wColumn);
-    this.dParent = bitsAt(L, p + this.wColumn, this.wParent);
+    w = p >>> 5;
+    o = p & 31;
+    v = L[w] >>> o;
+    if (o + this.wColumn > 32) v |= L[w + 1] << (32 - o);
+    this.dColumn = (v & this.mColumn) >>> 0;
+    p += this.wColumn;
+    w = p >>> 5;
+    o = p & 31;
+    v = L[w] >>> o;
+    if (o + this.wParent > 32) v |= L[w + 1] << (32 - o);
+    this.dParent = (v & this.mParent) >>> 0;
     if (fn >= this.nFunc) throw new SymcacheFormatError(`symcache location ${loc} points past the functions`);
     if (file > this.t.files.length) throw new SymcacheFormatError(`symcache location ${loc} points past the files`);
     this.dFn = fn;
