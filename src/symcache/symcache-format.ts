@@ -279,13 +279,4 @@ export function parseSymcache(b: Buffer, sums?: Uint32Array): ParsedSymcache {
   };
 }
 
-/** `n` bits (1-32) at bit `pos` of a packed table. */
-export function bitsAt(words: Uint32Array, pos: number, n: number): number {
-  const w = Math.floor(pos / 32);
-  const o = pos - w * 32;
-  let v = words[w] >>> o;
-  if (o + n > 32) v |= words[w + 1] << (32 - o);
-  return n === 32 ? v >>> 0 : (v & ((1 << n) - 1)) >>> 0;
-}
-
 export class SymcacheFormatError extends Error {}
