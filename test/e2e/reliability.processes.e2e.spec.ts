@@ -8,6 +8,7 @@ import {
   queueCounts,
   RedisServer,
   ServiceProcess,
+  signalStopped,
   slowSymbolizer,
   startHttpProcess,
   sleep,
@@ -184,10 +185,7 @@ describe('llvm-symbolizer killed from outside mid-job', () => {
     const answer = postJob(svc.url!, 20);
     await until('the job to be in progress', async () => (await queueCounts(redisUrl, prefix)).active === 1);
     await sleep(300);
-    for (const pid of pids) {
-      process.kill(pid, 'SIGKILL');
-      process.kill(pid, 'SIGCONT');
-    }
+    for (const pid of pids) signalStopped(pid, 'SIGKILL');
     const res = await answer;
     expect(res.status).toBe(200);
     const stack = (await res.json()) as UnifiedStack;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LlvmSymbolizerPool } from '../../src/resolve/llvm-symbolizer.pool';
 import { LIBCRASHY } from '../support/fixtures';
-import { childPids, sleep } from '../support/processes';
+import { childPids, signalStopped, sleep } from '../support/processes';
 
 /**
  * The pool when llvm-symbolizer misbehaves for one module (a real llvm-symbolizer
@@ -49,8 +49,7 @@ describe('a real llvm-symbolizer killed from outside (OOM killer, an operator) w
       process.kill(pid, 'SIGSTOP');
       const inFlight = p.query(LIBCRASHY, 0x113en);
       await sleep(200);
-      process.kill(pid, signal);
-      process.kill(pid, 'SIGCONT');
+      signalStopped(pid, signal);
       const answer = await inFlight;
       expect(answer.Symbol?.[2]?.FunctionName).toBe('storage::RecordStore::checksum(storage::Record const*)');
       expect(p.stats().restarts).toBe(1);

@@ -312,3 +312,16 @@ export function childPids(parent: number, comm: string): number[] {
   }
   return out;
 }
+
+/**
+ * Signal a process the test stopped (SIGSTOP), then let it run so a catchable signal takes
+ * effect. After SIGKILL its parent may have reaped it before the SIGCONT: that is not an error.
+ */
+export function signalStopped(pid: number, signal: NodeJS.Signals): void {
+  process.kill(pid, signal);
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
