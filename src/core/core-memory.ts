@@ -1,5 +1,5 @@
+import { LRUCache } from 'lru-cache';
 import { RangeSource } from '../adapters/range-source.adapter';
-import { LruCache } from '../resolve/lru-cache';
 import { Memory } from '../unwind/memory';
 
 /** One PT_LOAD of a core: [vaddr, vaddr + memsz) in the process, its first `filesz` bytes dumped at `offset`. */
@@ -23,7 +23,7 @@ const MAX_READ = 16 * 1024 * 1024;
  * layer (the module's own file) can supply them.
  */
 export class CoreMemory implements Memory {
-  private readonly blocks: LruCache<number, Promise<Buffer>>;
+  private readonly blocks: LRUCache<number, Promise<Buffer>>;
   readonly segments: CoreSegment[];
 
   constructor(
@@ -32,7 +32,7 @@ export class CoreMemory implements Memory {
     cacheBlocks = 256,
   ) {
     this.segments = [...segments].sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
-    this.blocks = new LruCache(cacheBlocks);
+    this.blocks = new LRUCache({ max: cacheBlocks });
   }
 
   /** The segment holding `addr`, by binary search. */

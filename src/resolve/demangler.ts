@@ -1,6 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import { LineProcess } from '../adapters/line-process.adapter';
 import { SymbridgeError } from '../model/errors';
-import { LruCache } from './lru-cache';
 
 /**
  * C++/Rust/Swift demangling for names we read from symbol tables ourselves, through
@@ -9,7 +9,7 @@ import { LruCache } from './lru-cache';
  */
 export class Demangler {
   private proc?: LineProcess;
-  private readonly cache = new LruCache<string, string>(50_000);
+  private readonly cache = new LRUCache<string, string>({ max: 50_000 });
 
   constructor(
     private readonly binary = 'llvm-cxxfilt',

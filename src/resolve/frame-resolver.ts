@@ -1,7 +1,7 @@
+import { LRUCache } from 'lru-cache';
 import { ResolvedSymbol } from '../model/resolved-frame';
 import { Demangler } from './demangler';
 import { LlvmSymbolizerResolver } from './llvm-symbolizer.resolver';
-import { LruCache } from './lru-cache';
 import { loadModuleSymbols, ModuleSymbols } from './module-symbols';
 import { SymbolCache } from './symbol-cache';
 import { SymcacheResolver } from './symcache.resolver';
@@ -31,7 +31,7 @@ export interface ResolveAnswer {
  */
 export class FrameResolver {
   private readonly cache: SymbolCache<ResolvedSymbol | null>;
-  private readonly modules = new LruCache<string, Promise<ModuleSymbols>>(64);
+  private readonly modules = new LRUCache<string, Promise<ModuleSymbols>>({ max: 64 });
 
   constructor(
     private readonly llvm: LlvmSymbolizerResolver,

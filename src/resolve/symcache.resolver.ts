@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
 import { ResolvedSymbol } from '../model/resolved-frame';
 import { SymbolStore } from '../symbol-store/symbol-store.service';
 import { SymcacheFormatError, VERSION } from '../symcache/symcache-format';
 import { CANNOT_ANSWER, Symcache } from '../symcache/symcache';
 import { readSymcacheStatus, SYMCACHE_ARTIFACT } from '../symcache/symcache-status';
-import { LruCache } from './lru-cache';
 
 /** Why an address went to llvm-symbolizer instead (the `reason` label of symbridge_symcache_fallback_total). */
 export type FallbackReason = 'not-built' | 'building' | 'failed' | 'stale' | 'unreadable' | 'cannot-answer';
@@ -37,8 +37,8 @@ const NOT_READY_KEPT = 4096;
  */
 export class SymcacheResolver {
   /** Ready symcaches only: a job over many modules without one must not evict them. */
-  private readonly open: LruCache<string, Symcache>;
-  private readonly notReady = new LruCache<string, NotReady>(NOT_READY_KEPT);
+  private readonly open: LRUCache<string, Symcache>;
+  private readonly notReady = new LRUCache<string, NotReady>({ max: NOT_READY_KEPT });
   /** Reads under way, so concurrent lookups of one module read its status and file once. */
   private readonly reading = new Map<string, Promise<Loaded>>();
   private readonly recheckMs: number;
@@ -47,7 +47,7 @@ export class SymcacheResolver {
     private readonly store: SymbolStore,
     private readonly opts: SymcacheResolverOptions,
   ) {
-    this.open = new LruCache(opts.maxOpen ?? 16);
+    this.open = new LRUCache({ max: opts.maxOpen ?? 16 });
     this.recheckMs = opts.recheckMs ?? 2000;
   }
 

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import { RangeSource } from '../adapters/range-source.adapter';
-import { LruCache } from '../resolve/lru-cache';
 import { ObjectStat, ObjectStore } from './object-store';
 
 /** How long a fact about a stored slot is trusted without asking S3 again (another machine's DELETE is seen after this). */
@@ -11,7 +11,6 @@ const MEMO_ENTRIES = 20_000;
 const SLOT_KEY = /^buildid\/[0-9a-f]+\/(executable|debuginfo)(\.json)?$/;
 
 interface Memo {
-  at: number;
   stat?: ObjectStat;
   text?: string;
 }
@@ -25,14 +24,17 @@ interface Memo {
  * at once. Everything else passes through.
  */
 export class MemoObjectStore implements ObjectStore {
-  private readonly memo = new LruCache<string, Memo>(MEMO_ENTRIES);
+  private readonly memo: LRUCache<string, Memo>;
 
   constructor(
     /** The store behind it (tests read its counters). */
     readonly inner: ObjectStore,
-    private readonly ttlMs = STORE_MEMO_MS,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs = STORE_MEMO_MS,
+    now: () => number = Date.now,
+  ) {
+    // ttlResolution 0: every check reads the clock (a test's clock moves in jumps).
+    this.memo = new LRUCache<string, Memo>({ max: MEMO_ENTRIES, ttl: ttlMs, ttlResolution: 0, perf: { now } });
+  }
 
   get where(): string {
     return this.inner.where;
@@ -106,15 +108,13 @@ export class MemoObjectStore implements ObjectStore {
     return this.inner.close();
   }
 
+  /** What is remembered of a key and still within the TTL (an expired entry is dropped by the get). */
   private fresh(key: string): Memo | undefined {
-    const m = this.memo.get(key);
-    if (m && this.now() - m.at <= this.ttlMs) return m;
-    if (m) this.memo.delete(key);
-    return undefined;
+    return this.memo.get(key);
   }
 
-  private remember(key: string, part: Omit<Memo, 'at'>): void {
-    const m = this.fresh(key);
-    this.memo.set(key, { ...m, ...part, at: m?.at ?? this.now() });
+  /** Adds to what is known of a key; the TTL still counts from when it was first learnt. */
+  private remember(key: string, part: Memo): void {
+    this.memo.set(key, { ...this.fresh(key), ...part }, { noUpdateTTL: true });
   }
 }

@@ -14,9 +14,9 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { LRUCache } from 'lru-cache';
 import { SymbridgeError } from '../model/errors';
 import { RangeSource } from '../adapters/range-source.adapter';
-import { LruCache } from '../resolve/lru-cache';
 import { ObjectStat, ObjectStore } from './object-store';
 
 export interface S3StoreOptions {
@@ -234,7 +234,7 @@ const RANGE_BLOCKS_KEPT = 16;
  * stays bounded whatever the object's size. A failed GET is not cached (the next read retries).
  */
 export class S3RangeSource implements RangeSource {
-  private readonly blocks = new LruCache<number, Promise<Buffer>>(RANGE_BLOCKS_KEPT);
+  private readonly blocks = new LRUCache<number, Promise<Buffer>>({ max: RANGE_BLOCKS_KEPT });
 
   constructor(
     readonly size: number,
