@@ -90,8 +90,17 @@ export const CRASH_PAGE_SCRIPT = String.raw`'use strict';
     }
   });
 
-  // A job page opened before its job finished: follow it.
+  // A job page opened before its job finished: follow it. A token job's page, reloaded, came
+  // without the token (a navigation sends none): ask again with the one saved in this tab,
+  // or with the one typed in.
   const pending = $('result').dataset;
-  if (pending.job && pending.state !== 'failed') showJob(pending.job);
+  if (pending.job && pending.state === 'locked') {
+    token.addEventListener('change', () => {
+      sessionStorage.setItem('symbridge-token', token.value);
+      if (token.value) showJob(pending.job);
+    });
+    if (token.value) showJob(pending.job);
+    else status('job ' + pending.job + ' needs the token it was submitted with: enter it above');
+  } else if (pending.job && pending.state !== 'failed') showJob(pending.job);
 })();
 `;

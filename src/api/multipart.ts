@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Multipart } from '@fastify/multipart';
 import { FastifyRequest } from 'fastify';
+import { decodeText } from './text-body';
 import { SymbridgeError } from '../model/errors';
 
 /**
@@ -59,10 +60,11 @@ export interface FormOptions<T> {
  * bounded; streamed file fields (a core) handed to their handler as they arrive.
  * Every file stream is consumed, as @fastify/multipart requires.
  */
-export async function readForm<T>(req: FastifyRequest, opts: FormOptions<T>): Promise<{ text: Record<string, string>; files: Record<string, T> }> {
+export async function readForm<T>(req: FastifyRequest, opts: FormOptions<T>): Promise<ReadFormResult<T>> {
   const streamed = opts.files ?? {};
   const allowed = [...opts.text, ...Object.keys(streamed)];
   const text: Record<string, string> = {};
+  const notes: string[] = [];
   const files: Record<string, T> = {};
   const maxFile = Math.max(opts.maxTextBytes, opts.maxFileBytes ?? 0);
   let total = 0;
@@ -94,10 +96,20 @@ export async function readForm<T>(req: FastifyRequest, opts: FormOptions<T>): Pr
           }
           chunks.push(chunk);
         }
-        value = Buffer.concat(chunks).toString('utf8');
+        // Decoded as UTF-8 with the bad bytes named, as a text/plain body is.
+        const decoded = decodeText(
+          Buffer.concat(chunks),
+          undefined, // busboy keeps no charset for a file part
+          `form field "${part.fieldname}"`,
+          'post the text as text/plain;charset=iso-8859-1 to read the bytes as latin-1',
+        );
+        value = decoded.text;
+        if (decoded.note) notes.push(decoded.note);
       } else {
         if (part.valueTruncated) tooLarge(part.fieldname, opts.maxTextBytes);
         value = String(part.value ?? '');
+        // busboy has already decoded a plain field as UTF-8: the bytes behind a U+FFFD are gone.
+        if (value.includes('\uFFFD')) notes.push(replacedInField(part.fieldname, value));
       }
       total += value.length;
       if (total > opts.maxTextBytes) tooLarge(part.fieldname, opts.maxTextBytes);
@@ -106,7 +118,33 @@ export async function readForm<T>(req: FastifyRequest, opts: FormOptions<T>): Pr
   } catch (err) {
     throw multipartFailure(err);
   }
-  return { text, files };
+  return { text, files, notes };
+}
+
+export interface ReadFormResult<T> {
+  text: Record<string, string>;
+  files: Record<string, T>;
+  /** What decoding did to text fields that were not valid UTF-8 (for the result's diagnostics). */
+  notes: string[];
+}
+
+function replacedInField(field: string, value: string): string {
+  const lines: number[] = [];
+  let count = 0;
+  let line = 1;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x0a) line++;
+    else if (c === 0xfffd) {
+      count++;
+      if (lines[lines.length - 1] !== line && lines.length < 5) lines.push(line);
+    }
+  }
+  return (
+    `form field "${field}" holds ${count} U+FFFD replacement character${count === 1 ? '' : 's'} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}${count > lines.length && lines.length === 5 ? ', ...' : ''}): ` +
+    `bytes that were not UTF-8 were replaced before we saw them: send the field as a file (-F ${field}=@file) to have them named, ` +
+    `or declare its charset (-F '${field}=<file;type=text/plain;charset=iso-8859-1') to read them as latin-1`
+  );
 }
 
 /** A form of text fields only. */

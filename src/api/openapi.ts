@@ -66,6 +66,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'multipart/form-data': {
           schema: {
             type: 'object',
+            description:
+              'Text fields sent as files are read as UTF-8, each invalid sequence named (field, byte offset, line) in a text-decoded ' +
+              'diagnostic; plain fields are decoded by their part\'s charset, and U+FFFD in one is reported with its lines.',
             properties: {
               traceback: { type: 'string', format: 'binary', description: 'Go traceback (file or text)' },
               maps: { type: 'string', format: 'binary', description: '/proc/PID/maps (file or text)' },

@@ -129,13 +129,27 @@ export class SymbolicateController {
   @ApiProduces('application/json', 'text/plain', 'text/html')
   @ApiOkResponse({ type: JobDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'Not a job id' })
-  @ApiResponse({ status: 404, type: ErrorDto, description: 'No such job (unknown, expired after JOB_RETENTION_SECONDS, or submitted with another token)' })
+  @ApiResponse({
+    status: 404,
+    type: ErrorDto,
+    description:
+      'No such job (unknown, expired after JOB_RETENTION_SECONDS, or submitted with another token). With tokens configured, Accept: text/html ' +
+      'without an Authorization header (a browser reloading a job page) gets the crash page, whose script asks again with the token saved in the tab',
+  })
   @ApiResponse({ status: 503, type: ErrorDto, description: 'Redis unavailable' })
   async job(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!/^[0-9A-Za-z_-]{1,64}$/.test(id)) throw new SymbridgeError('INPUT_INVALID', `"${id.slice(0, 64)}" is not a job id`);
     const found = await this.producer.view(id);
     // Another token's job answers as an unknown one: 404, not 403, so its existence is not confirmed.
-    if (!found || !this.access.mayReadJob(req.headers.authorization, found.owner)) throw new SymbridgeError('NOT_FOUND', `no job ${id} (unknown, expired, or submitted with another token)`);
+    if (!found || !this.access.mayReadJob(req.headers.authorization, found.owner)) {
+      // A browser reloading a job page sends no Authorization header; its token is in the tab's
+      // sessionStorage. The page (the same 404 for an unknown job) asks again with it.
+      if (wantsHtml(req) && !req.headers.authorization && this.access.tokensConfigured) {
+        await sendCrashPage(req, reply.code(404), { job: { id, state: 'locked' } });
+        return;
+      }
+      throw new SymbridgeError('NOT_FOUND', `no job ${id} (unknown, expired, or submitted with another token)`);
+    }
     const { owner: _owner, ...view } = found;
     if (view.result && wantsText(req)) {
       await this.sendStack(req, reply, view.result);
@@ -186,6 +200,7 @@ export class SymbolicateController {
     let plain: Record<string, unknown>;
     let core: StoredCore | undefined;
     let coreName = 'core_dump';
+    let notes: string[] = [];
     if (type.startsWith('multipart/form-data')) {
       const { maxBodyBytes, maxCoreBytes } = this.config.limits;
       let stored: StoredCore | undefined;
@@ -210,6 +225,7 @@ export class SymbolicateController {
         throw err;
       });
       core = stored;
+      notes = form.notes;
       plain = { ...form.text };
       for (const key of ['modules', 'options'] as const) {
         if (form.text[key] !== undefined) plain[key] = parseJsonField(form.text[key], key);
@@ -230,6 +246,7 @@ export class SymbolicateController {
         traceback: dto.traceback?.trim() ? dto.traceback : undefined,
         modules: dto.modules?.map((m) => ({ path: m.path, build_id: m.build_id.toLowerCase() })),
         received_at,
+        input_notes: notes.length ? notes : undefined,
       };
     }
     // maps alone is a request too: the answer is its module table (which stored builds fit).
@@ -247,6 +264,7 @@ export class SymbolicateController {
       crash_dump: dto.crash_dump?.trim() ? dto.crash_dump : undefined,
       modules: dto.modules?.map((m) => ({ path: m.path, build_id: m.build_id.toLowerCase() })),
       received_at,
+      input_notes: notes.length ? notes : undefined,
     };
   }
 }

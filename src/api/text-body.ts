@@ -25,7 +25,12 @@ const SHOWN = 5;
  * as that charset; otherwise UTF-8, each invalid sequence becoming U+FFFD and the note
  * saying where.
  */
-export function decodeText(body: Buffer, contentType: string | undefined): DecodedText {
+export function decodeText(
+  body: Buffer,
+  contentType: string | undefined,
+  what = 'the text/plain body',
+  latin1Hint = 'declare charset=iso-8859-1 to read the bytes as latin-1',
+): DecodedText {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
   let unknownCharset = '';
   if (charset && charset !== 'utf-8' && charset !== 'utf8') {
@@ -41,8 +46,8 @@ export function decodeText(body: Buffer, contentType: string | undefined): Decod
   return {
     text,
     note:
-      `${unknownCharset}the text/plain body is not valid UTF-8 at ${bad.length} place${bad.length === 1 ? '' : 's'}: ${where.join(', ')}${more}; ` +
-      'each was decoded as U+FFFD (declare charset=iso-8859-1 to read the bytes as latin-1)',
+      `${unknownCharset}${what} is not valid UTF-8 at ${bad.length} place${bad.length === 1 ? '' : 's'}: ${where.join(', ')}${more}; ` +
+      `each was decoded as U+FFFD (${latin1Hint})`,
   };
 }
 

@@ -99,7 +99,7 @@ export class SymbolicateWorker implements OnApplicationBootstrap, BeforeApplicat
       };
       const core = data.core;
       const run = core
-        ? this.corePipeline.run({ open: () => this.cores.open(core.id), coreName: core.name, traceback: data.traceback, modules: data.modules }, progress)
+        ? this.corePipeline.run({ open: () => this.cores.open(core.id), coreName: core.name, traceback: data.traceback, modules: data.modules, input_notes: data.input_notes }, progress)
         : this.pipeline.run(data, progress);
       // No job is stuck: past JOB_TIMEOUT_MS it fails naming its stage (the symbolizers have their own timeouts).
       const ms = this.config.jobTimeoutMs;

@@ -19,7 +19,7 @@ import { LoadedModule, loadUnwindModule } from '../unwind/load-module';
 import { LayeredMemory } from '../unwind/memory';
 import { UnwoundFrame } from '../unwind/unwinder';
 import { resolveFrames } from './resolve-frames';
-import { Progress } from './symbolicate.pipeline';
+import { inputNoteDiagnostics, Progress } from './symbolicate.pipeline';
 
 export interface CoreRequest {
   /** The core on disk (tests, tools) ... */
@@ -31,6 +31,8 @@ export interface CoreRequest {
   /** A Go traceback of the same crash: goroutine states and wait reasons, merged by goroutine id. */
   traceback?: string;
   modules?: ModuleHint[];
+  /** The API's notes on how the traceback's bytes were decoded. */
+  input_notes?: string[];
 }
 
 export interface CoreLimits {
@@ -59,7 +61,10 @@ export class CorePipeline {
     const opened: RangeSource[] = [];
     try {
       const { report, core } = await readCoreReport(src, request.coreName);
-      const diagnostics: Diagnostic[] = core.problems.map((message) => ({ level: 'warning', code: 'core-problem', message }));
+      const diagnostics: Diagnostic[] = [
+        ...inputNoteDiagnostics(request.input_notes),
+        ...core.problems.map((message): Diagnostic => ({ level: 'warning', code: 'core-problem', message })),
+      ];
       diagnostics.push({
         level: 'info',
         code: 'format-detected',

@@ -25,6 +25,11 @@ function placeable(f: RawFrame): boolean {
   return (f.module !== undefined && f.moduleOffset !== undefined) || f.pc !== undefined;
 }
 
+/** The API's notes on how it decoded the input's bytes, as the result's warnings (text and core jobs alike). */
+export function inputNoteDiagnostics(notes: string[] | undefined): Diagnostic[] {
+  return (notes ?? []).map((message) => ({ level: 'warning', code: 'text-decoded', message }));
+}
+
 export type Progress = (stage: 'parse' | 'normalize' | 'resolve' | 'merge' | 'render', done: number, total: number) => void;
 
 /**
@@ -41,7 +46,7 @@ export class SymbolicatePipeline {
     progress('parse', 0, 1);
     const { report, cleaning, detection, warnings } = parseInput(request);
     const diagnostics: Diagnostic[] = [
-      ...(request.input_notes ?? []).map((message): Diagnostic => ({ level: 'warning', code: 'text-decoded', message })),
+      ...inputNoteDiagnostics(request.input_notes),
       ...cleaning.map((message): Diagnostic => ({ level: 'info', code: 'text-cleaned', message })),
       ...detection.map((message): Diagnostic => ({ level: 'info', code: 'format-detected', message })),
     ];

@@ -57,6 +57,7 @@ ${page.stack ? renderResult(page.stack, page.baseUrl, page.job) : page.job ? ren
 
 function renderJobState(job: CrashPageJob): string {
   if (job.state === 'failed') return `<p class="error">Job ${esc(job.id)} failed: ${esc(job.error ?? 'unknown error')}</p>`;
+  if (job.state === 'locked') return `<p class="pending">Job ${esc(job.id)} is read with the token it was submitted with; this page asks with the token saved in this tab.</p>`;
   return `<p class="pending">Job ${esc(job.id)} is ${esc(job.state)}; this page updates when it is done.</p>`;
 }
 

@@ -147,3 +147,69 @@ it('bad input shows the API\'s message (with the line), not a broken page', asyn
   await error.waitFor({ timeout: 20_000 });
   expect(await error.innerText()).toMatch(/^Not symbolicated: .*line \d+/);
 }, 30_000);
+
+describe('with tokens configured', () => {
+  // A job submitted with a token is read with it; a reload of its page (a navigation sends no
+  // Authorization header) asks again with the token this tab saved, or with one typed in.
+  const TOKEN = 'crash-page-read-token-0123456789';
+  let tokened: TestService;
+  beforeAll(async () => {
+    tokened = await startService({ tokens: { admin: [], upload: [], read: [TOKEN] } });
+    expect((await upload(tokened.url, [{ name: 'libcrashy.so', data: readFileSync(LIBCRASHY) }])).status).toBeLessThan(300); // uploads stay open: no upload token
+  }, 60_000);
+  afterAll(async () => tokened?.close());
+
+  it('a token job page survives a reload, and a new tab asks for the token; to others it is the same 404 as an unknown job', async () => {
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${tokened.url}/`);
+      await tab.locator('#token').fill(TOKEN);
+      await tab.locator('#paste').fill(`${captured('exe', 'stderr')}\n${captured('exe', 'maps')}`);
+      await tab.locator('#submit').click();
+      await tab.locator('#threads details.thread[open] li.frame').first().waitFor({ timeout: 30_000 });
+      const jobUrl = tab.url();
+      const id = jobUrl.split('/').pop()!;
+      expect(jobUrl).toBe(`${tokened.url}/v1/jobs/${id}`);
+      const sym = groundTruth('exe').llvm_symbolizer[0].Symbol;
+      const fn = () => tab.locator('#threads details.thread[open] li.frame .fn .function').first().innerText();
+      expect(await fn()).toBe(sym[sym.length - 1].FunctionName);
+
+      // Reload: the server answers the token-less navigation with the page shell, the script asks with the saved token.
+      await tab.reload();
+      await tab.locator('#threads details.thread[open] li.frame').first().waitFor({ timeout: 30_000 });
+      expect(await fn()).toBe(sym[sym.length - 1].FunctionName);
+
+      // A new browser context has no saved token: the page says what it needs, and follows once it is typed in.
+      const context = await browser.newContext();
+      try {
+        const fresh = await context.newPage();
+        await fresh.goto(jobUrl);
+        await expect(fresh.locator('#status').innerText()).resolves.toMatch(/needs the token it was submitted with/);
+        expect(await fresh.locator('#threads').count()).toBe(0);
+        await fresh.locator('#token').fill(TOKEN);
+        await fresh.locator('#token').dispatchEvent('change');
+        await fresh.locator('#threads details.thread[open] li.frame').first().waitFor({ timeout: 30_000 });
+      } finally {
+        await context.close();
+      }
+
+      // Without the token, the job's page and an unknown job's are the same 404 (its existence is not confirmed).
+      const html = async (jobId: string) => {
+        const res = await fetch(`${tokened.url}/v1/jobs/${jobId}`, { headers: { accept: 'text/html' } });
+        return { status: res.status, body: (await res.text()).split(jobId).join('ID') };
+      };
+      const known = await html(id);
+      const unknown = await html('A'.repeat(id.length));
+      expect(known.status).toBe(404);
+      expect(known).toEqual(unknown);
+      expect(known.body).not.toContain('id="threads"');
+      expect(known.body).not.toContain('li class="frame');
+      // API clients still get the JSON 404.
+      const api = await fetch(`${tokened.url}/v1/jobs/${id}`);
+      expect(api.status).toBe(404);
+      expect(((await api.json()) as { code: string }).code).toBe('NOT_FOUND');
+    } finally {
+      await tab.close();
+    }
+  }, 90_000);
+});

@@ -56,3 +56,39 @@ describe('text/plain pastes with bytes that are not UTF-8', () => {
     expect(r.body.message).toMatch(/text\/plain body is empty/);
   });
 });
+
+describe('multipart text with bytes that are not UTF-8', () => {
+  async function postForm(form: FormData) {
+    const res = await fetch(`${svc.url}/v1/symbolicate?wait=20`, { method: 'POST', body: form });
+    return { status: res.status, body: (await res.json()) as UnifiedStack & { message?: string } };
+  }
+
+  it('a file part (curl -F traceback=@file) is read as UTF-8 and the diagnostic names the field, bytes and line', async () => {
+    const form = new FormData();
+    form.append('traceback', new Blob([Buffer.concat([Buffer.from('starting worker caf'), Buffer.from([0xe9, 0x20, 0xff]), Buffer.from('\n'), Buffer.from(captured('exe', 'stderr'))])]), 'stderr.txt');
+    form.append('maps', captured('exe', 'maps'));
+    const r = await postForm(form);
+    expect(r.status).toBe(200);
+    const notes = r.body.diagnostics.filter((d) => d.code === 'text-decoded');
+    expect(notes).toHaveLength(1);
+    expect(notes[0].message).toMatch(/^form field "traceback" is not valid UTF-8 at 2 places: byte 19 \(line 1, 0xe9\), byte 21 \(line 1, 0xff\)/);
+    expect(r.body.threads.find((t) => t.crashed)!.frames.some((f) => f.kind === 'native' && f.source === 'dwarf')).toBe(true);
+  });
+
+  it('a plain field decoded with replacement characters says so, with the line; valid UTF-8 says nothing', async () => {
+    const bad = new FormData();
+    bad.append('traceback', `${captured('exe', 'stderr')}\nlog: caf\uFFFD done`);
+    bad.append('maps', captured('exe', 'maps'));
+    const r = await postForm(bad);
+    expect(r.status).toBe(200);
+    const line = `${captured('exe', 'stderr')}\n`.split('\n').length;
+    expect(r.body.diagnostics.find((d) => d.code === 'text-decoded')?.message).toMatch(new RegExp(`^form field "traceback" holds 1 U\\+FFFD replacement character \\(line ${line}\\)`));
+
+    const good = new FormData();
+    good.append('traceback', new Blob([`démarrage ✓\n${captured('exe', 'stderr')}`]), 'stderr.txt');
+    good.append('maps', captured('exe', 'maps'));
+    const ok = await postForm(good);
+    expect(ok.status).toBe(200);
+    expect(ok.body.diagnostics.filter((d) => d.code === 'text-decoded')).toEqual([]);
+  });
+});
