@@ -17,6 +17,7 @@ import { MetricsController } from './api/metrics.controller';
 import { SymbolicatePipeline } from './pipeline/symbolicate.pipeline';
 import { Demangler } from './resolve/demangler';
 import { FrameResolver } from './resolve/frame-resolver';
+import { ParseCheckPool } from './parse/parse-check.pool';
 import { LlvmSymbolizerPool } from './resolve/llvm-symbolizer.pool';
 import { LlvmSymbolizerResolver } from './resolve/llvm-symbolizer.resolver';
 import { AccessTokens } from './symbol-store/access-tokens';
@@ -52,6 +53,14 @@ class PoolLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.resolver.close();
     this.pool.close();
+  }
+}
+
+/** Stops the API's parse-check threads (parse/parse-check.pool.ts) with the app. */
+class ParseCheckLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(ParseCheckPool) private readonly pool: ParseCheckPool) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
   }
 }
 
@@ -125,6 +134,13 @@ export class AppModule {
     ];
     const api = config.role !== 'worker';
     const worker = config.role !== 'api';
+    const apiProviders: Provider[] = [
+      SymbolicateProducer,
+      CoreSweeper,
+      ResultSweeper,
+      { provide: ParseCheckPool, useFactory: () => new ParseCheckPool(config.parseThreads) },
+      ParseCheckLifecycle,
+    ];
     const workerProviders: Provider[] = [
       {
         provide: LlvmSymbolizerPool,
@@ -176,7 +192,7 @@ export class AppModule {
         BullModule.registerQueue({ name: SYMCACHE_QUEUE }),
       ],
       controllers: api ? [SymbolicateController, SymbolsController, DebuginfodController, HealthController, MetricsController, CrashPageController] : [],
-      providers: [...core, ...(api ? [SymbolicateProducer, CoreSweeper, ResultSweeper] : []), ...(worker ? workerProviders : [])],
+      providers: [...core, ...(api ? apiProviders : []), ...(worker ? workerProviders : [])],
       exports: [APP_CONFIG, LOGGER, SymbolStore, Metrics, RedisConnections],
     };
   }

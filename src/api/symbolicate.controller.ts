@@ -8,7 +8,7 @@ import { SymbolicateJobV1 } from '../jobs/queue.constants';
 import { SymbridgeError } from '../model/errors';
 import { AccessTokens } from '../symbol-store/access-tokens';
 import { UnifiedStack } from '../model/unified-stack';
-import { parseInput } from '../parse/parse-input';
+import { ParseCheckPool } from '../parse/parse-check.pool';
 import { renderText } from '../render/text.renderer';
 import { sendCrashPage, wantsHtml } from './crash-page';
 import { ErrorDto, JobAcceptedDto, JobDto, UnifiedStackDto } from './dto/responses.dto';
@@ -31,6 +31,7 @@ export class SymbolicateController {
     private readonly access: AccessTokens,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly cores: CoreStore,
+    private readonly parseCheck: ParseCheckPool,
   ) {}
 
   @Post('symbolicate')
@@ -102,8 +103,7 @@ export class SymbolicateController {
   /** Refuse unparseable text now, with its line, rather than as a failed job; and bound the work. */
   private async enqueueChecked(data: SymbolicateJobV1) {
     if (!data.core || data.traceback) {
-      const { report } = parseInput(data.core ? { traceback: data.traceback } : data);
-      const frames = [...report.goroutines, ...(report.threads ?? [])].reduce((n, t) => n + t.frames.length, 0);
+      const { frames } = await this.parseCheck.check(data.core ? { traceback: data.traceback } : data);
       if (frames > this.config.limits.maxFrames) {
         throw new SymbridgeError(
           'INPUT_TOO_LARGE',

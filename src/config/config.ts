@@ -39,6 +39,8 @@ export interface AppConfig {
   symcacheBuildMaxMb: number;
   symcacheBuildTimeoutMs: number;
   symcacheBuildConcurrency: number;
+  /** Threads the API parses large texts on before it queues them (0: on the event loop). */
+  parseThreads: number;
   jobTimeoutMs: number;
   jobRetentionSeconds: number;
   /** At most this many finished jobs are kept (each holds its result in Redis). */
@@ -126,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     symcacheBuildMaxMb: dto.SYMCACHE_BUILD_MAX_MB ?? 2048,
     symcacheBuildTimeoutMs: dto.SYMCACHE_BUILD_TIMEOUT_MS ?? 600_000,
     symcacheBuildConcurrency: dto.SYMCACHE_BUILD_CONCURRENCY ?? 1,
+    parseThreads: dto.PARSE_THREADS ?? 1,
     jobTimeoutMs: dto.JOB_TIMEOUT_MS ?? 120_000,
     jobRetentionSeconds: dto.JOB_RETENTION_SECONDS ?? 3600,
     jobRetentionCount: dto.JOB_RETENTION_COUNT ?? 10_000,

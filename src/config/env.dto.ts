@@ -91,6 +91,9 @@ export class EnvDto {
   @IsOptional() @int() @IsInt() @Min(1) @Max(16)
   SYMCACHE_BUILD_CONCURRENCY?: number;
 
+  @IsOptional() @int() @IsInt() @Min(0) @Max(16)
+  PARSE_THREADS?: number;
+
   @IsOptional() @int() @IsInt() @Min(1024)
   MAX_BODY_BYTES?: number;
 

@@ -8,6 +8,12 @@ describe('loadConfig reads every declared variable', () => {
     expect(loadConfig({}).symcache).toBe(true);
   });
 
+  it('PARSE_THREADS: 1 by default, 0 allowed (the event loop), past 16 refused by name', () => {
+    expect(loadConfig({}).parseThreads).toBe(1);
+    expect(loadConfig({ PARSE_THREADS: '0' }).parseThreads).toBe(0);
+    expect(() => loadConfig({ PARSE_THREADS: '17' })).toThrow(/PARSE_THREADS/);
+  });
+
   it('refuses a bad value of them by name', () => {
     expect(() => loadConfig({ SYMCACHE_BUILD_CONCURRENCY: '99' })).toThrow(/SYMCACHE_BUILD_CONCURRENCY/);
     expect(() => loadConfig({ SYMCACHE: 'maybe' })).toThrow(/SYMCACHE/);
