@@ -151,6 +151,12 @@ function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
     f.buildId = build[1].toLowerCase();
     rest = rest.slice(0, build.index);
   }
+  // Play Console's copy names the ABI and build id after the path: `libgojni.so [arm64-v8a::8e57b7f5..]`.
+  const abiBuild = /\s*\[[\w-]+::([0-9a-f]{8,})\]$/i.exec(rest);
+  if (abiBuild) {
+    f.buildId ??= abiBuild[1].toLowerCase();
+    rest = rest.slice(0, abiBuild.index);
+  }
   rest = rest.replace(/\s*\(offset 0x[0-9a-f]+\)/i, '');
   // The symbol is the last balanced `(...)` group; it may itself hold parentheses.
   if (rest.endsWith(')')) {
