@@ -40,7 +40,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   // Go's log package and most loggers: `2019/04/30 12:14:40 ` or `2019-04-30 12:14:40.123 `.
   { name: 'timestamp', re: /^\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? / },
   // Jenkins and friends: `[2023-01-02T03:04:05.678Z] `, `[12:34:56] `.
-  { name: 'bracketed timestamp', re: /^\[(?:\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\] / },
+  // Servers' loggers chain more bracketed fields after it: SRS `[2023-03-03 10:55:38.405][ERROR][1][a7557lwr][0] `.
+  { name: 'bracketed timestamp', re: /^\[(?:\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\](?:\[[\w.-]{1,40}\])* / },
   // Android's and glog's source location: `art/runtime/runtime.cc:366] `, `F0102 03:04:05.678901  1234 file.cc:42] `.
   // Logcat's continuation indent may come before it (Android Studio aligns wrapped messages).
   { name: 'source location (ART/glog)', re: /^\s*(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ )?[\w/.+-]+\.(?:cc|cpp|cxx|c|h):\d+\](?:\s|$)/ },
