@@ -24,6 +24,8 @@ const NESTED_PANIC = /^panic: (.*?)( \[recovered\])?$/;
 const SIGNAL_BRACKET =
   /^\[signal (SIG[A-Z0-9]+|0x[0-9a-f]+)(?:: ([^\]]*?))?(?: code=(\S+))?(?: addr=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?\]$/i;
 const SIGNAL_LINE = /^(SIG[A-Z0-9]+): (.+)$/;
+/** Windows (signal_windows.go): `Exception 0xc0000005 0x0 0x0 0x3a903b6`: the code, read/write, the address, the pc. */
+const EXCEPTION_LINE = /^Exception (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+)$/i;
 const PC_LINE = /^PC=(0x[0-9a-f]+)(?: m=(\d+))?(?: sigcode=(\S+))?(?: addr=(0x[0-9a-f]+))?/;
 const GOROUTINE = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$/;
 /** A Go frame's function line, `pkg.f(args)` (its arguments may hold one level of parentheses). */
@@ -130,6 +132,11 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       openBlock({ name: m[1], description: m[2], text: [text], inputLine: line.no });
       continue;
     }
+    if ((m = EXCEPTION_LINE.exec(text)) && !current) {
+      // Named as the `[signal 0xc0000005 ..]` form names it; the `PC=` line after it lands in this block.
+      openBlock({ name: `signal ${m[1].toLowerCase()}`, code: m[2], addr: hexAt(m[3], line.no, field), text: [text], inputLine: line.no });
+      continue;
+    }
     if ((m = PC_LINE.exec(text))) {
       const b = block && !block.fault && block.goroutines.length === 0 ? block : openBlock({ name: 'unknown signal', inputLine: line.no });
       b.fault = fault(m[1], 'PC=', line.no, field);
@@ -143,7 +150,8 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       };
       continue;
     }
-    if (text.includes('signal arrived during cgo execution')) {
+    // Windows says `external code` for the same (a cgo call, or a DLL's thread).
+    if (/signal arrived during (?:cgo|external code) execution/.test(text)) {
       if (block) block.inCgo = true;
       if (block && block.goroutines.length === 0) block.signal.text = [...(block.signal.text ?? []), text];
       report.inCgo ||= !block;

@@ -178,8 +178,15 @@ function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
     for (let i = rest.length - 1; i >= 0; i--) {
       if (rest[i] === ')') depth++;
       else if (rest[i] === '(' && --depth === 0) {
-        const sym = rest.slice(i + 1, -1);
+        let sym = rest.slice(i + 1, -1);
         rest = rest.slice(0, i).trim();
+        // A symbolizing reporter adds the source: `(runtime.futex [sys_linux_arm64.s:665])`.
+        const src = /^(.*?) \[([^\]\s]+):(\d+)\]$/.exec(sym);
+        if (src) {
+          sym = src[1];
+          f.file = src[2];
+          f.line = Number(src[3]);
+        }
         const off = /^(.*)\+(\d+)$/.exec(sym);
         // `()`: the unwinder found no symbol (some crash reporters print the empty parentheses).
         if ((off ? off[1] : sym) !== '') f.function = off ? off[1] : sym;
