@@ -29,6 +29,7 @@ const MODULE_TAIL = /\s*\(([^()\s]+?)\+(0x[0-9a-f]+)\)(?: \(BuildId: ([0-9a-f]+)
 const BUILD_TAIL = /\s*\(BuildId: ([0-9a-f]+)\)$/i;
 /** (Markdown that took a `*` of the symbol for emphasis may leave `_*` after the line: `file.cpp:56_*`.) */
 const FILE_TAIL = /\s+((?:[A-Za-z]:)?[^\s:]+):(\d+)(?::(\d+))?(?:_\*|\*)?$/;
+const SOURCE_ONLY_TAIL = /\s+((?:[A-Za-z]:)?[^\s:()<>]+\.(?:c|cc|cpp|cxx|h|hh|hpp|hxx|inc|m|mm|rs|go|s|S|cu|swift|zig))$/;
 const LOGGER_NOTE = /,\s*\w+=\S+$/;
 const ARCH_SUFFIX = /:(?:x86_64h?|arm64e?|i386|armv7[sk]?|aarch64)$/;
 /** A deadly signal: `SEGV on unknown address 0x000 (pc 0x.. bp .. sp .. T0)`. */
@@ -147,6 +148,12 @@ function parseFrame(text: string, line: TextLine, field: string): { no: number; 
   } else {
     // `func <null>` (TSan without a file) and `func+0x1f` (no debug info).
     rest = rest.replace(/\s+<null>$/, '');
+    // The symbolizer knew the file but not the line: the printer writes the file alone (`main::$_0::operator()() a.cpp`).
+    const only = SOURCE_ONLY_TAIL.exec(rest);
+    if (only) {
+      frame.file = only[1];
+      rest = rest.slice(0, only.index).trim();
+    }
   }
   const off = /^(.*\S)\+(0x[0-9a-f]+)$/i.exec(rest);
   if (off) {
