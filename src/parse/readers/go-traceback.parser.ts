@@ -36,6 +36,12 @@ export const FUNC_LINE = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
  */
 const FILE_LINE =
   /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?(?:(?<=[0-9a-f])[>$%#])?$/i;
+/**
+ * Go before 1.0 (2011) printed each frame as `pkg.f+0xac /path/file.c:1060` and its call, indented,
+ * on the next line (`    pkg.f(0x56e560, ..)`); a goroutine's creator after `----- goroutine created by -----`.
+ */
+const OLD_FRAME = /^([^\s/:(][^\s(]*?)(?:\+(0x[0-9a-f]+))? ((?:[A-Za-z]:)?\/\S+):(\d+)$/i;
+const OLD_CREATED_BY = /^-{3,} goroutine created by -{3,}$/;
 const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/;
 const REGISTER = /^(r[a-z0-9]+|rip|rflags|cs|fs|gs|pc|lr|sp|fault|[re]?[abcd]x|[re]?[sd]i|[re]?[sb]p|eip|eflags)\s+(0x[0-9a-f]+)$/i;
 const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
@@ -73,6 +79,9 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   let afterSigpanic = false;
   let orphan: RawFrame | undefined;
   let registersSeen = false;
+  /** The last frame came in the pre-Go 1 form: its call line (the arguments) follows. */
+  let oldCall: RawFrame | undefined;
+  let oldCreatedBy = false;
   const blocks: SignalBlock[] = [];
   let block: SignalBlock | undefined;
   const openBlock = (sig: SignalInfo): SignalBlock => {
@@ -185,6 +194,38 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       pendingCreatedBy = false;
       continue;
     }
+    if (OLD_CREATED_BY.test(text) && current) {
+      endFrames();
+      oldCreatedBy = true;
+      oldCall = undefined;
+      continue;
+    }
+    if ((m = OLD_FRAME.exec(text))) {
+      endFrames();
+      const at = { file: m[3], line: Number(m[4]), entryOffset: m[2] ? hexAt(m[2], line.no, field) : undefined };
+      if (oldCreatedBy && current) {
+        current.createdBy = { function: m[1], ...at, inputLine: line.no };
+        oldCreatedBy = false;
+        oldCall = undefined;
+        continue;
+      }
+      if (!current) {
+        current = { id: 0, name: 'goroutine ? (header not in the paste)', state: 'unknown', inputLine: line.no, frames: [] };
+        report.goroutines.push(current);
+      }
+      const f: RawFrame = { kind: 'go', function: m[1], addressKind: 'return', inputLine: line.no, file: at.file, line: at.line };
+      if (at.entryOffset !== undefined) f.entryOffset = at.entryOffset;
+      pendingFrame = f;
+      finishFrame();
+      oldCall = f;
+      continue;
+    }
+    if (oldCall && (m = FUNC_LINE.exec(text)) && m[1] === oldCall.function) {
+      oldCall.args = m[2];
+      oldCall = undefined;
+      continue;
+    }
+    oldCall = undefined;
     if ((m = REGISTER.exec(text))) {
       endFrames();
       (block ?? report).registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);
