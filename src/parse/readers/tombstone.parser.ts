@@ -75,6 +75,14 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       // `--->Fault address falls at 00000007 before any mapped regions`: a note inside the map.
       if (text.startsWith('--->')) continue;
       inMemoryMap = false;
+    } else {
+      // A paste of the map's lines without its `memory map:` heading (an excerpt of a long tombstone).
+      const mapping = memoryMapLine(text, line);
+      if (mapping) {
+        report.mappings.push(mapping);
+        inMemoryMap = true;
+        continue;
+      }
     }
     if ((m = FINGERPRINT.exec(text)) || (m = GOS_OS.exec(text))) {
       info.buildFingerprint = m[1];
