@@ -94,6 +94,8 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     const f = pendingFrame;
     pendingFrame = undefined;
     if (!f || !current) return;
+    // A bare word that no file line (nor pc) followed is no frame: a reporter's `XXX` for a frame it hid.
+    if (f.kind === 'unknown' && f.file === undefined && f.pc === undefined) return;
     if (f.kind === 'go' && f.args === '(...)' && pendingInlinedShape && f.function) {
       inlined.push({ function: f.function, args: f.args, file: f.file, line: f.line, inputLine: f.inputLine });
       return;

@@ -118,6 +118,13 @@ describe('reader shapes the 2026-12 corpus sweep added', () => {
     expect([report.threads![0].frames[0].module, report.threads![0].frames[0].buildId]).toEqual(['/data/app/x/lib/arm64/libgojni.so', '8e57b7f5eede6f5405e906091a891219']);
   });
 
+  it("a bare word that no file line follows is no Go frame (a reporter's XXX), a bare symbol with its file line is", () => {
+    expect(frames('goroutine 8 [running]:\nruntime.deferreturn()\n\t/go/src/runtime/panic.go:610 +0x5d\nXXX\n\tXXX\ntesting.tRunner()\n\t/go/src/testing/testing.go:1792 +0x225\n')).toEqual([
+      ['goroutine 8', [['runtime.deferreturn', undefined, '/go/src/runtime/panic.go', 610], ['testing.tRunner', undefined, '/go/src/testing/testing.go', 1792]]],
+    ]);
+    expect(frames('goroutine 1 [running]:\nmain.main\n\t/tmp/x.go:5\n')).toEqual([['goroutine 1', [['main.main', undefined, '/tmp/x.go', 5]]]]);
+  });
+
   it('pre-Go 1 frames: `f+0xac /file.c:1060` then the call line, one frame', () => {
     expect(frames('panic: boom\n\nruntime.panic+0xac /go/src/pkg/runtime/proc.c:1060\n    runtime.panic(0x56e560, 0xf84016dbb0)\nmain.main+0x3d /tmp/a.go:14\n    main.main()\n')).toEqual([
       ['goroutine ? (header not in the paste)', [['runtime.panic', undefined, '/go/src/pkg/runtime/proc.c', 1060], ['main.main', undefined, '/tmp/a.go', 14]]],
