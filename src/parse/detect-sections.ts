@@ -157,7 +157,9 @@ export class SectionDetector {
       for (const c of this.compiled) if (!c.reader.refines && c.any.test(t)) score.set(c, (score.get(c) ?? 0) + 1);
     }
     const best = [...score].sort((a, b) => b[1] - a[1])[0];
-    if (first && (!best || best[0].reader === first.reader)) {
+    // Only weak shapes (a shell's `# go run a.go` is hs_err's `#` line) prove no section: prose before the first one.
+    const proven = best !== undefined && lead.some((l) => best[0].headOrStrong?.test(l.text.trim()));
+    if (first && (!best || best[0].reader === first.reader || !proven)) {
       first.lines.unshift(...lead);
       return;
     }

@@ -1,5 +1,6 @@
 import { TextLine } from '../text-lines';
 import { unescapeLines, splitEscapedNewlines } from './escapes';
+import { stripLineNumbers } from './line-numbers';
 import { stripLogPrefixes } from './log-prefix';
 import { removeFences, unbold, unquote } from './markdown';
 import { splitGluedHeads } from './glued-head';
@@ -50,14 +51,23 @@ export function cleanLines(input: TextLine[], shapes: ShapeOracle): CleanedLines
   lines = unquote(lines, log);
   lines = unbold(lines, log);
   lines = unescapeLines(lines, log, 'markup');
-  const stripped = stripLogPrefixes(lines, log);
+  // Copied line numbers are outside everything a log did (a viewer added them last)...
+  const numbered = stripLineNumbers(lines, log);
+  const stripped = stripLogPrefixes(numbered.lines, log);
   lines = unescapeLines(stripped.lines, log, 'syslog');
-  let prefixed = stripped.prefixed;
+  let prefixed = stripped.prefixed.map((p, i) => p || numbered.stripped[i]);
   if (lines !== stripped.lines) {
     // A tab-separated prefix under syslog's (logcat via rsyslog) shows once #011 is a tab again.
     const inner = stripLogPrefixes(lines, log);
     lines = inner.lines;
     prefixed = prefixed.map((p, i) => p || inner.prefixed[i]);
+  }
+  // ...unless the numbered text then went through a logger: its prefix hid them, and another may be under them.
+  const under = stripLineNumbers(lines, log);
+  if (under.lines !== lines) {
+    const inner = stripLogPrefixes(under.lines, log);
+    lines = inner.lines;
+    prefixed = prefixed.map((p, i) => p || under.stripped[i] || inner.prefixed[i]);
   }
   // A log prefix outside the quoting (a quoted paste that went through a logger): unquote what it hid.
   lines = unbold(unquote(lines, log), log);

@@ -29,6 +29,9 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   { name: 'logcat (uid pid tid package)', re: /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \d+ \d+ \d+ \S+ [A-Z]+: ?/ },
   // syslog (RFC 3164) and journald's short form: `Mar 04 10:11:12 host unit[123]: `, with a priority `<13>` or not.
   { name: 'syslog/journald', re: /^(?:<\d{1,3}>)?[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ [^\s:[]+(?:\[\d+\])?: ?/ },
+  // journalctl's short form with the host left out (`-o short` piped through some collectors): `May 03 16:11:34 containerd[19317]: `.
+  // The [pid] is required: without a host, a bare `word: ` after the time could be the crash's own text.
+  { name: 'journald (no host)', re: /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? [^\s:[]+\[\d+\]: ?/ },
   // syslog (RFC 5424): `<34>1 2003-10-11T22:14:15.003Z host app 1234 ID47 - `.
   { name: 'syslog (RFC 5424)', re: /^<\d{1,3}>1 \S+ \S+ \S+ \S+ \S+ (?:-|(?:\[[^\]]*\])+) ?/ },
   // journalctl -o short-iso: `2023-01-02T03:04:05+0000 host unit[123]: `.
@@ -40,7 +43,8 @@ const PREFIXES: Array<{ name: string; re: RegExp }> = [
   // Go's log package and most loggers: `2019/04/30 12:14:40 ` or `2019-04-30 12:14:40.123 `.
   { name: 'timestamp', re: /^\d{4}[-/]\d\d[-/]\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)? / },
   // Jenkins and friends: `[2023-01-02T03:04:05.678Z] `, `[12:34:56] `.
-  { name: 'bracketed timestamp', re: /^\[(?:\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\] / },
+  // Servers' loggers chain more bracketed fields after it: SRS `[2023-03-03 10:55:38.405][ERROR][1][a7557lwr][0] `.
+  { name: 'bracketed timestamp', re: /^\[(?:\d{4}-\d\d-\d\d[T ])?\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?\](?:\[[\w.-]{1,40}\])* / },
   // Android's and glog's source location: `art/runtime/runtime.cc:366] `, `F0102 03:04:05.678901  1234 file.cc:42] `.
   // Logcat's continuation indent may come before it (Android Studio aligns wrapped messages).
   { name: 'source location (ART/glog)', re: /^\s*(?:[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ )?[\w/.+-]+\.(?:cc|cpp|cxx|c|h):\d+\](?:\s|$)/ },

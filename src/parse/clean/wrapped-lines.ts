@@ -27,7 +27,8 @@ export function rejoinWrapped(lines: TextLine[], prefixed: boolean[], shapes: Sh
       i + 1 < lines.length &&
       !prefixed[i + 1] &&
       lines[i + 1].text.trim() !== '' &&
-      prefixedSoon(prefixed, lines, i + 2)
+      prefixedSoon(prefixed, lines, i + 2) &&
+      continues(line.text, lines[i + 1].text)
     ) {
       const joined = line.text + lines[i + 1].text;
       if (shapes.recognizes(lines[i + 1].text) && !shapes.recognizes(joined)) break;
@@ -49,6 +50,17 @@ export function rejoinWrapped(lines: TextLine[], prefixed: boolean[], shapes: Sh
     out.push(line);
   }
   return out;
+}
+
+/**
+ * A logger splits a line at its size limit (syslog 1 KB, logcat 4 KB, docker 16 KB), or a message's own
+ * newlines leave indented continuations (`Abort message: '..` then `        in call to ..`). A short line
+ * followed by an unindented one is neither: another program's output between the logged lines
+ * (`sh: 1: addr2line: not found` among a server's frames).
+ */
+const LOGGER_SPLIT = 1000;
+function continues(text: string, piece: string): boolean {
+  return /^\s/.test(piece) || text.length >= LOGGER_SPLIT;
 }
 
 function prefixedSoon(prefixed: boolean[], lines: TextLine[], from: number): boolean {

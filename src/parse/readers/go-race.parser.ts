@@ -29,18 +29,26 @@ export function parseGoRace(lines: TextLine[], field = 'traceback'): CrashReport
   let current: ThreadTrace | undefined;
   let pending: RawFrame | undefined;
   let m: RegExpExecArray | null;
+  // A function line whose file line never came (the paste was cut after it): the frame is known, its place is not,
+  // as the traceback reader keeps it.
+  const flush = () => {
+    if (pending && current) current.frames.push(pending);
+    pending = undefined;
+  };
   for (const line of lines) {
     const text = line.text.trim();
     if (text === '' || /^=+$/.test(text)) {
-      pending = undefined;
+      flush();
       continue;
     }
     if (WARNING.test(text)) {
+      flush();
       report.headline ??= { text, inputLine: line.no };
       current = undefined;
       continue;
     }
     if ((m = ACCESS.exec(text)) || (m = CREATED.exec(text))) {
+      flush();
       const access = ACCESS.test(text);
       const name = text.replace(/:$/, '');
       current = { name, state: access ? 'racing' : m[2], crashed: threads.length === 0, format: 'go-race', inputLine: line.no, frames: [] };
@@ -63,6 +71,7 @@ export function parseGoRace(lines: TextLine[], field = 'traceback'): CrashReport
     }
     pending = undefined;
   }
+  flush();
   if (threads.length === 0) {
     throw nothingToRead(lines, field, `${field} holds no Go race report: expected "WARNING: DATA RACE" and "Write at 0x... by goroutine 7:" then frames`);
   }

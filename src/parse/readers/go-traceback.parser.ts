@@ -24,6 +24,8 @@ const NESTED_PANIC = /^panic: (.*?)( \[recovered\])?$/;
 const SIGNAL_BRACKET =
   /^\[signal (SIG[A-Z0-9]+|0x[0-9a-f]+)(?:: ([^\]]*?))?(?: code=(\S+))?(?: addr=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?\]$/i;
 const SIGNAL_LINE = /^(SIG[A-Z0-9]+): (.+)$/;
+/** Windows (signal_windows.go): `Exception 0xc0000005 0x0 0x0 0x3a903b6`: the code, read/write, the address, the pc. */
+const EXCEPTION_LINE = /^Exception (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+)$/i;
 const PC_LINE = /^PC=(0x[0-9a-f]+)(?: m=(\d+))?(?: sigcode=(\S+))?(?: addr=(0x[0-9a-f]+))?/;
 const GOROUTINE = /^goroutine (\d+)(?: gp=\S+ m=\S+(?: mp=\S+)?)? \[([^\]]*)\]:$/;
 /** A Go frame's function line, `pkg.f(args)` (its arguments may hold one level of parentheses). */
@@ -34,6 +36,12 @@ export const FUNC_LINE = /^(\S.*?)(\((?:[^()]|\([^()]*\))*\))$/;
  */
 const FILE_LINE =
   /^(.+?):(\d+)(?: \+(0x[0-9a-f]+))?(?: fp=(0x[0-9a-f]+) sp=(0x[0-9a-f]+))?(?: pc=(0x[0-9a-f]+))?(?:(?<=[0-9a-f])[>$%#])?$/i;
+/**
+ * Go before 1.0 (2011) printed each frame as `pkg.f+0xac /path/file.c:1060` and its call, indented,
+ * on the next line (`    pkg.f(0x56e560, ..)`); a goroutine's creator after `----- goroutine created by -----`.
+ */
+const OLD_FRAME = /^([^\s/:(][^\s(]*?)(?:\+(0x[0-9a-f]+))? ((?:[A-Za-z]:)?\/\S+):(\d+)$/i;
+const OLD_CREATED_BY = /^-{3,} goroutine created by -{3,}$/;
 const CREATED_BY = /^created by (\S+?)(?: in goroutine (\d+))?$/;
 const REGISTER = /^(r[a-z0-9]+|rip|rflags|cs|fs|gs|pc|lr|sp|fault|[re]?[abcd]x|[re]?[sd]i|[re]?[sb]p|eip|eflags)\s+(0x[0-9a-f]+)$/i;
 const NON_GO = /^non-Go function(?: at pc=(0x[0-9a-f]+))?$/;
@@ -71,6 +79,9 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
   let afterSigpanic = false;
   let orphan: RawFrame | undefined;
   let registersSeen = false;
+  /** The last frame came in the pre-Go 1 form: its call line (the arguments) follows. */
+  let oldCall: RawFrame | undefined;
+  let oldCreatedBy = false;
   const blocks: SignalBlock[] = [];
   let block: SignalBlock | undefined;
   const openBlock = (sig: SignalInfo): SignalBlock => {
@@ -83,6 +94,8 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
     const f = pendingFrame;
     pendingFrame = undefined;
     if (!f || !current) return;
+    // A bare word that no file line (nor pc) followed is no frame: a reporter's `XXX` for a frame it hid.
+    if (f.kind === 'unknown' && f.file === undefined && f.pc === undefined) return;
     if (f.kind === 'go' && f.args === '(...)' && pendingInlinedShape && f.function) {
       inlined.push({ function: f.function, args: f.args, file: f.file, line: f.line, inputLine: f.inputLine });
       return;
@@ -130,6 +143,11 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       openBlock({ name: m[1], description: m[2], text: [text], inputLine: line.no });
       continue;
     }
+    if ((m = EXCEPTION_LINE.exec(text)) && !current) {
+      // Named as the `[signal 0xc0000005 ..]` form names it; the `PC=` line after it lands in this block.
+      openBlock({ name: `signal ${m[1].toLowerCase()}`, code: m[2], addr: hexAt(m[3], line.no, field), text: [text], inputLine: line.no });
+      continue;
+    }
     if ((m = PC_LINE.exec(text))) {
       const b = block && !block.fault && block.goroutines.length === 0 ? block : openBlock({ name: 'unknown signal', inputLine: line.no });
       b.fault = fault(m[1], 'PC=', line.no, field);
@@ -143,7 +161,8 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       };
       continue;
     }
-    if (text.includes('signal arrived during cgo execution')) {
+    // Windows says `external code` for the same (a cgo call, or a DLL's thread).
+    if (/signal arrived during (?:cgo|external code) execution/.test(text)) {
       if (block) block.inCgo = true;
       if (block && block.goroutines.length === 0) block.signal.text = [...(block.signal.text ?? []), text];
       report.inCgo ||= !block;
@@ -177,6 +196,38 @@ export function parseGoTraceback(lines: TextLine[], field = 'traceback'): CrashR
       pendingCreatedBy = false;
       continue;
     }
+    if (OLD_CREATED_BY.test(text) && current) {
+      endFrames();
+      oldCreatedBy = true;
+      oldCall = undefined;
+      continue;
+    }
+    if ((m = OLD_FRAME.exec(text))) {
+      endFrames();
+      const at = { file: m[3], line: Number(m[4]), entryOffset: m[2] ? hexAt(m[2], line.no, field) : undefined };
+      if (oldCreatedBy && current) {
+        current.createdBy = { function: m[1], ...at, inputLine: line.no };
+        oldCreatedBy = false;
+        oldCall = undefined;
+        continue;
+      }
+      if (!current) {
+        current = { id: 0, name: 'goroutine ? (header not in the paste)', state: 'unknown', inputLine: line.no, frames: [] };
+        report.goroutines.push(current);
+      }
+      const f: RawFrame = { kind: 'go', function: m[1], addressKind: 'return', inputLine: line.no, file: at.file, line: at.line };
+      if (at.entryOffset !== undefined) f.entryOffset = at.entryOffset;
+      pendingFrame = f;
+      finishFrame();
+      oldCall = f;
+      continue;
+    }
+    if (oldCall && (m = FUNC_LINE.exec(text)) && m[1] === oldCall.function) {
+      oldCall.args = m[2];
+      oldCall = undefined;
+      continue;
+    }
+    oldCall = undefined;
     if ((m = REGISTER.exec(text))) {
       endFrames();
       (block ?? report).registers[m[1].toLowerCase()] = hexAt(m[2], line.no, field);

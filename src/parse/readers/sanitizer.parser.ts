@@ -27,7 +27,10 @@ const PC_FRAME = /^#(\d+) (0x[0-9a-f]+)(?:\s+(?:in )?(.*))?$/i;
 const TSAN_FRAME = /^#(\d+) (?!0x)(\S.*?) \(([^()\s]+)\+(0x[0-9a-f]+)\)(?: \(BuildId: ([0-9a-f]+)\))?$/i;
 const MODULE_TAIL = /\s*\(([^()\s]+?)\+(0x[0-9a-f]+)\)(?: \(BuildId: ([0-9a-f]+)\))?$/i;
 const BUILD_TAIL = /\s*\(BuildId: ([0-9a-f]+)\)$/i;
-const FILE_TAIL = /\s+((?:[A-Za-z]:)?[^\s:]+):(\d+)(?::(\d+))?$/;
+/** (Markdown that took a `*` of the symbol for emphasis may leave `_*` after the line: `file.cpp:56_*`.) */
+const FILE_TAIL = /\s+((?:[A-Za-z]:)?[^\s:]+):(\d+)(?::(\d+))?(?:_\*|\*)?$/;
+const SOURCE_ONLY_TAIL = /\s+((?:[A-Za-z]:)?[^\s:()<>]+\.(?:c|cc|cpp|cxx|h|hh|hpp|hxx|inc|m|mm|rs|go|s|S|cu|swift|zig))$/;
+const LOGGER_NOTE = /,\s*\w+=\S+$/;
 const ARCH_SUFFIX = /:(?:x86_64h?|arm64e?|i386|armv7[sk]?|aarch64)$/;
 /** A deadly signal: `SEGV on unknown address 0x000 (pc 0x.. bp .. sp .. T0)`. */
 const DEADLY = /^(SEGV|BUS|FPE|ILL|ABRT|stack-overflow) on (?:unknown )?address (0x[0-9a-f]+)/i;
@@ -38,6 +41,7 @@ export function parseSanitizer(lines: TextLine[], field = 'traceback'): CrashRep
   let current: ThreadTrace | undefined;
   let caption: TextLine | undefined; // the last line before a stack: what the stack is
   let lastNo = -1;
+  let interrupted: { stack: ThreadTrace; no: number; by: TextLine } | undefined; // the stack one unknown line ended
   let m: RegExpExecArray | null;
 
   for (const line of lines) {
@@ -46,6 +50,13 @@ export function parseSanitizer(lines: TextLine[], field = 'traceback'): CrashRep
     const frame = parseFrame(text, line, field);
     if (frame) {
       const no = frame.no;
+      // Another program's line between two frames (`sh: 1: addr2line: not found` in a server's log): the
+      // numbering goes on, so does the stack (a stack after a caption starts again at #0).
+      if (!current && interrupted && no === interrupted.no + 1 && caption === interrupted.by) {
+        current = interrupted.stack;
+        lastNo = interrupted.no;
+      }
+      interrupted = undefined;
       // A new stack starts at #0 (or wherever a cut paste starts).
       if (!current || no <= lastNo) {
         const name = caption ? clip(caption.text.trim().replace(/:$/, ''), 100) : report.headline?.text;
@@ -57,6 +68,8 @@ export function parseSanitizer(lines: TextLine[], field = 'traceback'): CrashRep
       caption = undefined;
       continue;
     }
+    if (current && !interrupted) interrupted = { stack: current, no: lastNo, by: line };
+    else interrupted = undefined; // two lines between frames: the stack ended
     current = undefined;
     lastNo = -1;
     if ((m = HEADLINE.exec(text)) || (m = UBSAN.exec(text))) {
@@ -98,7 +111,8 @@ function parseFrame(text: string, line: TextLine, field: string): { no: number; 
   if ((m = PC_FRAME.exec(text))) {
     no = Number(m[1]);
     frame.pc = hexAt(m[2], line.no, field);
-    rest = (m[3] ?? '').trim();
+    // A logger that runs each frame through a tool notes its result after it (SRS: `.. (srs+0x3d8295), r0=1094`).
+    rest = (m[3] ?? '').trim().replace(LOGGER_NOTE, '');
   } else if ((m = TSAN_FRAME.exec(text))) {
     no = Number(m[1]);
     rest = m[2];
@@ -134,6 +148,12 @@ function parseFrame(text: string, line: TextLine, field: string): { no: number; 
   } else {
     // `func <null>` (TSan without a file) and `func+0x1f` (no debug info).
     rest = rest.replace(/\s+<null>$/, '');
+    // The symbolizer knew the file but not the line: the printer writes the file alone (`main::$_0::operator()() a.cpp`).
+    const only = SOURCE_ONLY_TAIL.exec(rest);
+    if (only) {
+      frame.file = only[1];
+      rest = rest.slice(0, only.index).trim();
+    }
   }
   const off = /^(.*\S)\+(0x[0-9a-f]+)$/i.exec(rest);
   if (off) {

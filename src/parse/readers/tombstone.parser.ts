@@ -16,7 +16,8 @@ const FINGERPRINT = /^Build fingerprint: '([^']*)'/;
 const ABI = /^ABI: '([^']*)'/;
 /** (A reporter who replaced the process name often dropped the blank before `<<<`.) */
 const PID_LINE = /^pid: (\d+), tid: (\d+)(?:, name: (.*?))?\s+>>> (.*?)\s*<<<$/;
-const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?/;
+/** (GrapheneOS's crash report writes `signal: 6 (SIGABRT), code -1 (SI_QUEUE)`.) */
+const SIGNAL = /^signal:? (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr (\S+))?/;
 /**
  * libc's one-line report, as each Android version wrote it: `Fatal signal 11 (SIGSEGV), code 1
  * (SEGV_MAPERR), fault addr 0x0 in tid 14110 (name)`, without `fault addr` for a kill
@@ -25,6 +26,12 @@ const SIGNAL = /^signal (\d+) \((\w+)\), code (-?\d+) \(([^)]*)\)(?:, fault addr
 const FATAL_SIGNAL =
   /Fatal signal (\d+) \((\w+)\)(?:, code (-?\d+)(?: \(([^)]*)\))?)?(?:,? (?:fault addr|at) (\S+?),?)?(?: \(code=(-?\d+)\),)? (?:in tid|thread) (\d+) \(([^)]*)\)/;
 const ABORT = /^Abort message: '(.*)'$/;
+/** GrapheneOS's crash report: `key: value` lines (`osVersion:` is the fingerprint) and module-first frames. */
+const GOS_ABORT = /^abortMessage: (.*)$/;
+const GOS_OS = /^osVersion: (\S+)$/;
+const GOS_THREAD = /^threadName: (.+)$/;
+/** `/apex/../libc.so (abort+156, pc 7beac)`, `/system/lib64/libfoo.so (pc 1234)`: the same ELF-relative pc, module first. */
+const MODULE_FIRST_FRAME = /^(\/\S+) \((?:(.+)\+(\d+), )?pc ([0-9a-f]+)\)$/i;
 /**
  * `#00 pc ..`; ART's abort dump prints the same after `native: ` (`runtime.cc:558]` is a log
  * prefix); crash-reporter SDKs (xCrash and the like) print `#00  pc 0x00..`, and a pc in no
@@ -49,7 +56,7 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
   let inMemoryMap = false;
   let lastFrameNo = 0; // the number printed on the current thread's last frame
   const newThread = (line: TextLine, tid?: number, name?: string) => {
-    current = { name: name ? `tid ${tid} "${name}"` : `tid ${tid ?? '?'}`, tid, state: 'crashed', format: 'tombstone', inputLine: line.no, frames: [] };
+    current = { name: name ? `tid ${tid ?? '?'} "${name}"` : `tid ${tid ?? '?'}`, tid, state: 'crashed', format: 'tombstone', inputLine: line.no, frames: [] };
     current.crashed = threads.length === 0;
     if (!current.crashed) current.state = 'running';
     threads.push(current);
@@ -68,8 +75,16 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       // `--->Fault address falls at 00000007 before any mapped regions`: a note inside the map.
       if (text.startsWith('--->')) continue;
       inMemoryMap = false;
+    } else {
+      // A paste of the map's lines without its `memory map:` heading (an excerpt of a long tombstone).
+      const mapping = memoryMapLine(text, line);
+      if (mapping) {
+        report.mappings.push(mapping);
+        inMemoryMap = true;
+        continue;
+      }
     }
-    if ((m = FINGERPRINT.exec(text))) {
+    if ((m = FINGERPRINT.exec(text)) || (m = GOS_OS.exec(text))) {
       info.buildFingerprint = m[1];
       const v = /:(\d+)(?:\.[\d.]+)?\//.exec(m[1]);
       if (v) info.androidVersion = Number(v[1]);
@@ -94,7 +109,8 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
         info.tid ??= Number(m[7]);
         info.threadName ??= m[8];
       }
-    } else if ((m = ABORT.exec(text))) info.abortMessage = m[1];
+    } else if ((m = ABORT.exec(text)) || (m = GOS_ABORT.exec(text))) info.abortMessage = m[1];
+    else if ((m = GOS_THREAD.exec(text))) info.threadName ??= m[1].trim();
     else if (/^memory map( \(\d+ entries\))?:/.test(text)) inMemoryMap = true;
     else if ((m = FRAME.exec(text))) {
       // Numbering back at #00 after #01.. with no header between: the next thread's stack
@@ -103,6 +119,12 @@ export function parseTombstone(lines: TextLine[], field = 'crash_dump'): CrashRe
       if (!current) newThread(line, info.tid, info.threadName);
       current!.frames.push(frame(m, line, field));
       lastFrameNo = Number(m[1]);
+    } else if ((m = MODULE_FIRST_FRAME.exec(text))) {
+      if (!current) newThread(line, info.tid, info.threadName);
+      const f: RawFrame = { kind: 'native', addressKind: 'return', moduleOffset: hexAt(m[4], line.no, field), moduleOffsetBase: 'elf-vaddr', module: m[1], inputLine: line.no };
+      if (m[2] !== undefined) f.function = m[2];
+      if (m[3] !== undefined) f.entryOffset = BigInt(m[3]);
+      current!.frames.push(f);
     } else if ((m = ART_ABSOLUTE_FRAME.exec(text))) {
       if (!current) newThread(line, info.tid, info.threadName);
       const f: RawFrame = { kind: 'native', addressKind: 'return', pc: hexAt(m[2], line.no, field), module: m[3], inputLine: line.no };
@@ -151,6 +173,12 @@ function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
     f.buildId = build[1].toLowerCase();
     rest = rest.slice(0, build.index);
   }
+  // Play Console's copy names the ABI and build id after the path: `libgojni.so [arm64-v8a::8e57b7f5..]`.
+  const abiBuild = /\s*\[[\w-]+::([0-9a-f]{8,})\]$/i.exec(rest);
+  if (abiBuild) {
+    f.buildId ??= abiBuild[1].toLowerCase();
+    rest = rest.slice(0, abiBuild.index);
+  }
   rest = rest.replace(/\s*\(offset 0x[0-9a-f]+\)/i, '');
   // The symbol is the last balanced `(...)` group; it may itself hold parentheses.
   if (rest.endsWith(')')) {
@@ -158,8 +186,15 @@ function frame(m: RegExpExecArray, line: TextLine, field: string): RawFrame {
     for (let i = rest.length - 1; i >= 0; i--) {
       if (rest[i] === ')') depth++;
       else if (rest[i] === '(' && --depth === 0) {
-        const sym = rest.slice(i + 1, -1);
+        let sym = rest.slice(i + 1, -1);
         rest = rest.slice(0, i).trim();
+        // A symbolizing reporter adds the source: `(runtime.futex [sys_linux_arm64.s:665])`.
+        const src = /^(.*?) \[([^\]\s]+):(\d+)\]$/.exec(sym);
+        if (src) {
+          sym = src[1];
+          f.file = src[2];
+          f.line = Number(src[3]);
+        }
         const off = /^(.*)\+(\d+)$/.exec(sym);
         // `()`: the unwinder found no symbol (some crash reporters print the empty parentheses).
         if ((off ? off[1] : sym) !== '') f.function = off ? off[1] : sym;
@@ -192,11 +227,12 @@ export const tombstoneReader: FormatReader = {
     { name: '`*** *** ***` banner', re: /^\*\*\* \*\*\* \*\*\*/, role: 'head', glues: true },
     { name: 'build fingerprint', re: /^Build fingerprint: '/, role: 'head' },
     { name: '`backtrace:`', re: /^backtrace:$/, role: 'head' },
-    { name: 'signal line', re: /^(?:Fatal signal \d+ \(SIG|signal \d+ \(SIG\w+\), code )/, role: 'head', glues: true },
+    { name: 'signal line', re: /^(?:Fatal signal \d+ \(SIG|signal:? \d+ \(SIG\w+\), code )/, role: 'head', glues: true },
     { name: 'pid line', re: PID_LINE, role: 'head' },
     { name: '`memory map:`', re: /^memory map(?: \(\d+ entries\))?:/, role: 'head' },
     { name: 'frame `#00 pc 000..`', re: /^(?:native: )?#\d{2,}\s+pc\s+(?:0x)?[0-9a-f]{4,16}(?:\s|$)/, role: 'strong' },
     { name: 'ART frame `native: f+12 [0x..] (lib.so)`', re: ART_ABSOLUTE_FRAME, role: 'strong' },
+    { name: 'module-first frame `/lib.so (f+12, pc 1a2b)`', re: MODULE_FIRST_FRAME, role: 'strong' },
     { name: 'memory map line', re: MEMORY_MAP_LINE, role: 'strong' },
     { name: '`ABI:` / `Abort message:`', re: /^(?:ABI: '|Abort message: ')/, role: 'strong' },
     { name: 'register line', re: REGISTER_LINE, role: 'weak' },

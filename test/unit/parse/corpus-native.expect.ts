@@ -88,5 +88,7 @@ export const NATIVE_EXPECT: Record<string, NativeExpect> = {
   'excerpts/redroid289-art-runtime-abort-native': { threads: [["tid ?", 6]], frame: { thread: 0, index: 1, is: { kind: "native", function: "art::Thread::DumpStack(std::__1::basic_ostream<char, std::__1::char_traits<char> >&, bool, BacktraceMap*, bool) const", module: "/apex/com.android.art/lib/libart.so", moduleOffset: 0x6e47d5n, entryOffset: 0x235n, addressKind: "return", inputLine: 4 } } },
   'excerpts/temurin1281-hs-err-stack-native-frames-only': { threads: [["current thread", 13]], frame: { thread: 0, index: 1, is: { kind: "jvm", module: "jvm.dll", moduleOffset: 0x6d21e8n, addressKind: "return", inputLine: 4 } } },
   'excerpts/treble-aosp108-tombstone-memory-map-split': { threads: [], mappings: 12 },
+  // 24 map lines without the `memory map:` heading, none of them a file
+  'tombstone/xcrash65-memory-map-excerpt-anon-guard-pages': { threads: [], mappings: 24 },
   'excerpts/xcrash89-backtrace-only': { threads: [["tid 0", 10]], frame: { thread: 0, index: 1, is: { kind: "native", function: "art::Runtime::Abort(char const*)", module: "/apex/com.android.runtime/lib64/libart.so", moduleOffset: 0x4b267cn, entryOffset: 0x8dcn, addressKind: "return", inputLine: 5 } } },
 };

@@ -143,7 +143,9 @@ describe.each(files)('%s', (name) => {
     // (The file line's indent is not required: some pastes lost every indentation.)
     const funcLine = (l: string) => /\)\s*$/.test(l) || /^\s*[A-Za-z_.$][\w.$:<>~@-]*$/.test(l);
     const fileLines = plain.filter((l, i) => i > 0 && /^\s*\S+:\d+(\s|$)/.test(l) && funcLine(plain[i - 1])).length;
-    expect(withFile).toBe(fileLines);
+    // Go before 1.0 printed the file on the frame's own line: `pkg.f+0xac /path/file.c:1060`.
+    const oldFrameLines = plain.filter((l) => /^[^\s/:(][^\s(]*?(\+0x[0-9a-f]+)? \/\S+:\d+$/.test(l)).length;
+    expect(withFile).toBe(fileLines + oldFrameLines);
     // Go's inlined shape: `f(...)` then a file line with no +0x, fp= or pc=; each is nested, none stays a frame...
     const inlinedLines = plain.filter((l, i) => /^\s*\S+:\d+\s*$/.test(l) && /\(\.\.\.\)\s*$/.test(plain[i - 1] ?? '')).length;
     const inlinedShape = (f: RawFrame) => f.args === '(...)' && f.pc === undefined && f.entryOffset === undefined && f.file !== undefined;
