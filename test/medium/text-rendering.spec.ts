@@ -186,6 +186,10 @@ describe('the Go corpus: Go\'s own lines come out as printed', () => {
     return existsSync(e) && readFileSync(e, 'utf8').split('\n').some((l) => /^error\b/.test(l));
   };
   const texts = readdirSync(dir).filter((f) => f.endsWith('.txt') && !refused(f) && !f.startsWith('pinfinder8')); // pinfinder8 holds no frames (a 422)
+  // Go before 1.0 printed `pkg.f+0xac /path/file.c:1060` (function and file on one line): we render frames in today's form.
+  const PRE_GO1_FRAME = /^\S+\+0x[0-9a-f]+ \S+:\d+$/;
+  // A file line right under a goroutine header (its function line cut by the reporter) is no frame (the corpus expects none).
+  const fileLineAlone = (ls: string[], i: number) => /:\d+/.test(ls[i]) && !/^goroutine /.test(ls[i]) && i > 0 && /^goroutine \d+ .*\]:$/.test(ls[i - 1]);
   const GO_LINE = /^\S.*:\d+(?: \+0x[0-9a-f]+)?(?: fp=0x[0-9a-f]+ sp=0x[0-9a-f]+)?(?: pc=0x[0-9a-f]+)?$|^goroutine \d+ .*\]:$|^created by \S+/;
   it.each(texts)('%s', async (name) => {
     const text = readFileSync(join(dir, name), 'utf8');
@@ -194,10 +198,12 @@ describe('the Go corpus: Go\'s own lines come out as printed', () => {
     const lines = text.split('\n').map((l) => l.replace(/^[\w-]+ +\| /, '').trim()); // compose's `service  | ` prefix
     // From the first goroutine header; a paste cut inside a goroutine, from its first function line (a file line before it has no frame).
     const header = lines.findIndex((l) => /^goroutine \d+ /.test(l));
-    const printed = lines.slice(header >= 0 ? header : lines.findIndex((l) => /\)$/.test(l))).filter((l) => GO_LINE.test(l));
-    // A log or compose prefix before a line is the cleaning's to drop: the line ends with what we print.
+    const from = lines.slice(header >= 0 ? header : lines.findIndex((l) => /\)$/.test(l)));
+    const printed = from.filter((l, i) => GO_LINE.test(l) && !PRE_GO1_FRAME.test(l) && !fileLineAlone(from, i));
+    // A log or compose prefix before a line is the cleaning's to drop: the line ends with what we print
+    // (after a space, a tab, a compose `|`, or syslog's `#011` for the tab).
     const outLines = [...out].filter((o) => /:\d+/.test(o));
-    expect(printed.filter((l) => !out.has(l) && !outLines.some((o) => l.endsWith(` ${o}`) || l.endsWith(`|${o}`)))).toEqual([]);
+    expect(printed.filter((l) => !out.has(l) && !outLines.some((o) => [' ', '\t', '|', '#011'].some((sep) => l.endsWith(`${sep}${o}`))))).toEqual([]);
     const page = renderCrashPage({ baseUrl: 'http://127.0.0.1', stack });
     for (const t of stack.threads) expect(page).toContain(`<span class="thread-id">${t.id}</span>`);
   });
