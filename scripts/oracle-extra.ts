@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Symcache } from '../src/symcache/symcache';
 import { buildInChild } from '../src/symcache/symcache-build';
-import { oracle, sampleAddresses } from '../test/support/symcache-oracle';
+import { boundaryAddresses, oracle, sampleAddresses } from '../test/support/symcache-oracle';
 
 /**
  * The symcache oracle over any ELF files given on the command line (separate debug files
@@ -27,7 +27,7 @@ function describe(path: string): string {
   const alt = /\.gnu_debugaltlink/.test(sections);
   let versions = '?';
   try {
-    const info = execFileSync('sh', ['-c', `readelf --debug-dump=info '${path}' 2>/dev/null | grep -E '^ +Version: ' | sort | uniq -c`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const info = execFileSync('sh', ['-c', `readelf -wN --debug-dump=info '${path}' 2>/dev/null | grep -E '^ +Version: ' | sort | uniq -c`], { encoding: 'utf8', maxBuffer: 1 << 26 });
     versions = info.trim().split('\n').map((l) => l.trim().replace(/\s+Version:\s+/, ' x v')).join(', ');
   } catch {
     /* readelf could not dump it */
@@ -49,14 +49,17 @@ async function main(): Promise<void> {
       const stats = await buildInChild(path, out, { maxMb: 2048, timeoutMs: 900_000 });
       const buildMs = Date.now() - t0;
       const cache = Symcache.open(readFileSync(out));
-      const addresses = await sampleAddresses(path, n);
+      // Half spread, half where answers change (symbols, DIE ranges, line rows).
+      const spread = await sampleAddresses(path, Math.ceil(n / 2));
+      const edges = await boundaryAddresses(path, n - spread.length);
+      const addresses = [...new Set([...spread, ...edges])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const r = await oracle(path, cache, addresses);
       total += r.checked;
       bad += [...r.differences.values()].reduce((x, d) => x + d.count, 0);
       process.stdout.write(
         `${name}${name !== path ? ` = ${path}` : ''} (${(statSync(path).size / 1e6).toFixed(1)} MB): ${describe(path)}\n` +
           `  build ${(buildMs / 1000).toFixed(1)} s, peak ${stats.peakRssMb} MB, ${stats.units} units, symcache ${(stats.symcacheBytes / 1e6).toFixed(2)} MB of ${(stats.dwarfBytes / 1e6).toFixed(1)} MB DWARF\n` +
-          `  oracle: ${addresses.length} sampled, ${r.checked} checked, ${r.same} same, ${r.inlined} with inline chains, ${r.fallback} to the fallback\n` +
+          `  oracle: ${addresses.length} sampled (${spread.length} spread, ${edges.length} at boundaries), ${r.checked} checked, ${r.same} same, ${r.inlined} with inline chains, ${r.fallback} to the fallback\n` +
           [...r.differences].map(([cls, d]) => `    ${cls}: ${d.count}, e.g. ${d.example}\n`).join(''),
       );
     }
