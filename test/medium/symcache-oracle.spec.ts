@@ -14,7 +14,8 @@ import { boundaryAddresses, differenceClass, llvmAnswers, oracle, OracleResult, 
 /**
  * Issue 17's correctness oracle on the committed fixtures (the big binaries are in
  * `npm run oracle`): llvm-symbolizer, with the worker pool's flags, against the symcache
- * built from the same file, on addresses spread over every executable section. No
+ * built from the same file, on addresses spread over every executable section and at the
+ * boundaries where answers change. No
  * difference class is allowed here: every sampled address gets the same function, file,
  * line, column and inline chain (and source) or the test fails naming the first of each class.
  */
@@ -33,6 +34,7 @@ const FILES: Array<[string, string, number]> = [
 ];
 
 const demangle = (names: string[]) => demangleBatch(names);
+const sorted = (xs: bigint[]) => [...new Set(xs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const report = (r: OracleResult) => [...r.differences].map(([cls, d]) => `${cls}: ${d.count}, e.g. ${d.example}`);
 
 describe('symcache vs llvm-symbolizer on the fixtures', () => {
@@ -41,7 +43,8 @@ describe('symcache vs llvm-symbolizer on the fixtures', () => {
   it.each(FILES)('%s', async (_name, path, n) => {
     const { bytes } = await buildSymcache(path, { demangle });
     const cache = Symcache.open(bytes);
-    const addresses = await sampleAddresses(path, n);
+    // A spread, and where answers change (symbol edges, DIE ranges, line rows, each +-1).
+    const addresses = sorted([...(await sampleAddresses(path, n)), ...(await boundaryAddresses(path, n))]);
     const r = await oracle(path, cache, addresses);
     expect(report(r)).toEqual([]);
     expect(r.fallback).toBe(0); // no split DWARF here: the symcache answers everything
@@ -77,7 +80,6 @@ describe('dwz: DIEs moved to the alt file (.gnu_debugaltlink)', () => {
   // 14 never reads the alt file: it looks that offset up in the file's own .debug_info, and
   // names the call after whatever DIE starts there (walk_a, for mix at 0x401150 of dwz-a), or
   // after none. The symcache cannot know which: those addresses go to the fallback.
-  const sorted = (xs: bigint[]) => [...new Set(xs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
   it.each(['dwz-a', 'dwz-b'])('%s: the same answers as llvm-symbolizer, or the fallback where a name is in the alt file', async (n) => {
     const path = join(DWARF_CASES, n);
