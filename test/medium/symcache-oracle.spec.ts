@@ -100,6 +100,17 @@ describe('dwz: DIEs moved to the alt file (.gnu_debugaltlink)', () => {
   });
 });
 
+it('DW_FORM_strp_sup names (a supplementary file\'s .debug_str, which llvm 14 reads from the file\'s own) go to the fallback', async () => {
+  // sup-strp-linkage (lies.js): inline-dwarf4 with the linkage names some inlined calls are
+  // named from in DW_FORM_strp_sup. The symcache used its DW_AT_name instead (47 addresses).
+  const path = join(DWARF_CASES, 'sup-strp-linkage');
+  const cache = Symcache.open((await buildSymcache(path, { demangle })).bytes);
+  const r = await oracle(path, cache, sorted([...(await sampleAddresses(path, 2000)), ...(await boundaryAddresses(path, 2000))]));
+  expect(report(r)).toEqual([]);
+  expect(r.fallback).toBeGreaterThan(0);
+  expect(r.inlined).toBeGreaterThan(0);
+});
+
 describe('symcache vs the in-process resolver on files without DWARF', () => {
   const demangler = new Demangler();
   const tmp = mkdtempSync(join(tmpdir(), 'symcache-oracle-'));
