@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Symcache } from '../src/symcache/symcache';
 import { buildInChild } from '../src/symcache/symcache-build';
-import { llvmAnswers, oracle, sampleAddresses } from '../test/support/symcache-oracle';
+import { boundaryAddresses, llvmAnswers, oracle, sampleAddresses } from '../test/support/symcache-oracle';
 
 /**
  * `npm run oracle`: issue 17's oracle on the big real binaries (bench/setup.sh installs
  * them): libjvm.so's DWARF (openjdk-17-dbg), libstdc++'s debug build (libstdc++6-12-dbg),
  * Go's cmd/compile built with DWARF (bench/.work/go-compile). For each: the symcache build
  * (time, peak RSS, size vs DWARF), then llvm-symbolizer vs the symcache on sampled
- * addresses. Exits 1 on any difference. Args: addresses per file (default 40000).
+ * addresses (half a spread, half at boundaries). Other files: scripts/oracle-extra.ts. Exits 1 on any difference. Args: addresses per file (default 40000).
  */
 function buildIdPath(so: string): string | undefined {
   if (!existsSync(so)) return undefined;
@@ -42,7 +42,10 @@ async function main(): Promise<void> {
       const stats = await buildInChild(path, out, { maxMb: 2048, timeoutMs: 900_000 });
       const buildMs = Date.now() - t0;
       const cache = Symcache.open(readFileSync(out));
-      const addresses = await sampleAddresses(path, n);
+      // Half spread, half where answers change (symbols, DIE ranges, line rows: boundaryAddresses).
+      const spread = await sampleAddresses(path, Math.ceil(n / 2));
+      const edges = await boundaryAddresses(path, n - spread.length);
+      const addresses = [...new Set([...spread, ...edges])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       const r = await oracle(path, cache, addresses);
       // Warm lookups in-process vs a fresh raw llvm-symbolizer on the same 20,000 addresses.
       const few = addresses.slice(0, 20_000);

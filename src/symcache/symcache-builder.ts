@@ -11,7 +11,7 @@ import { SymbridgeError } from '../model/errors';
 import { readLlvmSymbols, symbolIntervals } from './llvm-symbols';
 import { ASK_FALLBACK, FLAG_DWARF, FunctionKind, NO_ANSWER, NONE, SymcacheTables, writeSymcache } from './symcache-format';
 import { GrowableU32, StringInterner, TupleInterner } from './tuple-interner';
-import { FrameTables, newFrameTables, newSegments, Segments, unitFrames } from './unit-frames';
+import { FrameTables, newFrameTables, newSegments, Segments, unitFrames, UNKNOWN_NAME } from './unit-frames';
 
 export interface BuildOptions {
   /** Turns raw names into what users read, in one batch (llvm-cxxfilt); names not in the map stay as they are. */
@@ -197,7 +197,9 @@ class Builder {
       const name = outer && sym >= 0 ? symName : F.get(frame, 0);
       let file = F.get(frame, 1);
       if (outer && file === NONE && sym >= 0) file = symFile;
-      result = name === 0 ? parent : this.locations.intern([this.fn(name, NONE, FunctionKind.Llvm), file === NONE ? NONE : this.file(file), F.get(frame, 2), F.get(frame, 3) & 0xffff, parent === NO_ANSWER ? NONE : parent]);
+      // A name only llvm's misreading of a dwz alt reference gives: the whole answer is the fallback's.
+      if (name === UNKNOWN_NAME || parent === ASK_FALLBACK) result = ASK_FALLBACK;
+      else result = name === 0 ? parent : this.locations.intern([this.fn(name, NONE, FunctionKind.Llvm), file === NONE ? NONE : this.file(file), F.get(frame, 2), F.get(frame, 3) & 0xffff, parent === NO_ANSWER ? NONE : parent]);
     }
     key[0] = frame === NONE ? 0 : frame + 1;
     key[1] = sym + 1;

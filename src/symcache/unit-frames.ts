@@ -12,6 +12,20 @@ import { GrowableF64, GrowableU32, StringInterner, TupleInterner } from './tuple
 export const NONE = 0xffffffff;
 
 /**
+ * A frame name the symcache cannot know (a raw frame's name id): llvm-symbolizer 14 would
+ * look it up in a supplementary (dwz alt) file by an offset into its own sections instead.
+ * An answer with such a frame is left to the fallback.
+ */
+export const UNKNOWN_NAME = 0xfffffffe;
+
+/** stringId / reference results besides an id or offset (-1: no such attribute). */
+const ABSENT = -1;
+/** DW_FORM_GNU_strp_alt: the attribute is there, llvm 14 reads no string from it (the name search stops, nameless). */
+const UNREADABLE = -2;
+/** DW_FORM_strp_sup (a supplementary file's .debug_str, which llvm 14 reads from this file's) or DW_FORM_GNU_ref_alt. */
+const UNKNOWABLE = -3;
+
+/**
  * Raw frames, as llvm-symbolizer 14 builds them before its symbol table and demangler
  * touch them: [name, file, line, column, caller] (name and file are string ids, 0/NONE
  * when unknown; the caller is another raw frame). An address's answer is the id of its
@@ -95,7 +109,7 @@ export function unitFrames(unit: Unit, t: FrameTables, out: Segments): UnitResul
     const form = slots.forms[i];
     return form === 0 ? -1 : stringId(unit, form, slots.values[i], t);
   };
-  const ref = (i: number) => (slots.forms[i] !== 0 && formClass(slots.forms[i]) === 'reference' ? slots.values[i] : -1);
+  const ref = (i: number) => refValue(slots.forms[i], slots.values[i]);
   const num = (i: number) => (slots.forms[i] !== 0 && formClass(slots.forms[i]) !== 'block' ? slots.values[i] : 0);
 
   // The ancestors of the DIE being read, by depth (entries past the current depth are
@@ -132,7 +146,7 @@ export function unitFrames(unit: Unit, t: FrameTables, out: Segments): UnitResul
     if (tag !== C.DW_TAG_subprogram && tag !== C.DW_TAG_inlined_subroutine) continue;
     c.readInto(slots);
     const linkage = str(LINKAGE);
-    own.linkage[d] = linkage >= 0 ? linkage : str(MIPS_LINKAGE);
+    own.linkage[d] = linkage !== ABSENT ? linkage : str(MIPS_LINKAGE);
     own.name[d] = str(NAME);
     own.origin[d] = ref(ORIGIN);
     own.spec[d] = ref(SPEC);
@@ -224,22 +238,47 @@ export function unitFrames(unit: Unit, t: FrameTables, out: Segments): UnitResul
   return { ranges, segBegin, segEnd: out.starts.length, rows: table?.rowCount ?? 0, dies };
 }
 
-/** The name llvm-symbolizer gives a subroutine DIE: its linkage name, else its name, through spec/origin. */
+/** The name llvm-symbolizer gives a subroutine DIE: its linkage name, else its name, through spec/origin (UNKNOWN_NAME: not knowable here). */
 function subroutineName(unit: Unit, own: NameInfo, refs: Map<number, NameInfo>, t: FrameTables): number {
   const linkage = findRecursively(unit, own, refs, t, 'linkage');
   if (linkage >= 0) return linkage;
+  if (linkage === UNKNOWABLE) return UNKNOWN_NAME;
   const name = findRecursively(unit, own, refs, t, 'name');
-  return name >= 0 ? name : 0;
+  return name >= 0 ? name : name === UNKNOWABLE ? UNKNOWN_NAME : 0;
 }
 
-/** LLVM's DWARFDie::findRecursively: depth-first from the DIE, pushing abstract origin then specification. */
+/**
+ * A reference attribute's target offset. DW_FORM_GNU_ref_alt (dwz) is an offset in the alt
+ * file: llvm 14 looks it up in this file's .debug_info (getAsRelativeReference), finding
+ * some unrelated DIE or none, so what it names from there is UNKNOWABLE. DW_FORM_ref_sup4/8
+ * it does not follow at all (ABSENT, as here).
+ */
+function refValue(form: number, value: number): number {
+  if (form === 0) return ABSENT;
+  if (form === C.DW_FORM_GNU_ref_alt) return UNKNOWABLE;
+  return formClass(form) === 'reference' ? value : ABSENT;
+}
+
+/**
+ * LLVM's DWARFDie::findRecursively: depth-first from the DIE, pushing abstract origin then
+ * specification; the first DIE with the attribute ends the search (a GNU_strp_alt one with
+ * no name: toString fails there). UNKNOWABLE where the search reaches what llvm would read
+ * from the wrong file (an alt reference, a strp_sup string).
+ */
 function findRecursively(unit: Unit, own: NameInfo, refs: Map<number, NameInfo>, t: FrameTables, which: 'linkage' | 'name'): number {
-  const work: NameInfo[] = [own];
+  const work: (NameInfo | undefined)[] = [own];
   const seen: number[] = [];
   while (work.length > 0) {
-    const info = work.pop()!;
-    if (info[which] >= 0) return info[which];
+    const info = work.pop();
+    if (!info) return UNKNOWABLE; // an alt reference's turn: llvm would search some DIE of this file
+    const v = info[which];
+    if (v >= 0 || v === UNKNOWABLE) return v;
+    if (v === UNREADABLE) return ABSENT;
     for (const target of [info.origin, info.spec]) {
+      if (target === UNKNOWABLE) {
+        work.push(undefined);
+        continue;
+      }
       if (target < 0) continue;
       if (seen.includes(target) || seen.length >= MAX_REF_CHAIN) {
         throw new DwarfError(
@@ -268,7 +307,9 @@ function stringId(unit: Unit, form: number, value: number, t: FrameTables): numb
   else if (formClass(form) === 'strx') {
     map = t.byLocation[0];
     key = unit.dwarf.strOffset(unit, value);
-  } else return -1;
+  } else if (form === C.DW_FORM_GNU_strp_alt) return UNREADABLE;
+  else if (form === C.DW_FORM_strp_sup) return UNKNOWABLE;
+  else return ABSENT;
   let id = map.get(key);
   if (id === undefined) {
     const s = unit.string(form, value);
@@ -288,11 +329,11 @@ function nameInfoAt(unit: Unit, offset: number, refs: Map<number, NameInfo>, t: 
   };
   const refOf = (n: number) => {
     const a = die.attr(n);
-    return a && formClass(a.form) === 'reference' ? a.value : -1;
+    return a ? refValue(a.form, a.value) : ABSENT;
   };
   // find() returns the first of the names in the DIE's own attribute order.
   const first = die.attrs.find((a) => a.name === C.DW_AT_linkage_name || a.name === C.DW_AT_MIPS_linkage_name);
-  info = { linkage: first ? str(first.name) : -1, name: str(C.DW_AT_name), origin: refOf(C.DW_AT_abstract_origin), spec: refOf(C.DW_AT_specification) };
+  info = { linkage: first ? str(first.name) : ABSENT, name: str(C.DW_AT_name), origin: refOf(C.DW_AT_abstract_origin), spec: refOf(C.DW_AT_specification) };
   refs.set(offset, info);
   return info;
 }

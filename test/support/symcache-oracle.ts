@@ -5,13 +5,15 @@ import { SyncFileSource } from '../../src/adapters/range-source.adapter';
 import { ResolvedSymbol } from '../../src/model/resolved-frame';
 import { LlvmSymbolizerAnswer } from '../../src/resolve/llvm-symbolizer.process';
 import { toResolvedSymbol } from '../../src/resolve/llvm-symbolizer.resolver';
+import { readLlvmSymbols } from '../../src/symcache/llvm-symbols';
 import { CANNOT_ANSWER, Symcache } from '../../src/symcache/symcache';
 
 /**
  * The symcache oracle: llvm-symbolizer (the flags the worker's pool uses) on sampled
  * addresses of a real binary against the symcache built from it. Every executable
- * section is sampled: a spread of addresses (stride), plus every symbol start, start + 1
- * and end - 1 (where gcc's `.cold` parts and inlined calls begin and end). Differences are
+ * section is sampled: a spread of addresses (stride, sampleAddresses), and where answers
+ * change (boundaryAddresses: symbol starts and ends, subprogram / inlined-call ranges and
+ * line rows as llvm-dwarfdump prints them, each with its neighbours). Differences are
  * counted by class; the caller says which classes are named and explained.
  */
 export interface OracleResult {
@@ -39,6 +41,57 @@ export async function sampleAddresses(path: string, max: number): Promise<bigint
   } finally {
     src.closeSync();
   }
+}
+
+/**
+ * Addresses where an answer changes, found without our DWARF reader: symbol starts and
+ * ends (.symtab, else .dynsym), DW_AT_low_pc / DW_AT_high_pc / DW_AT_ranges entries and
+ * line-table rows as llvm-dwarfdump prints them; each point with point - 1 and + 1, only
+ * in executable sections. Above `max`, an even spread of them (deterministic).
+ */
+export async function boundaryAddresses(path: string, max: number, dwarfdump = 'llvm-dwarfdump'): Promise<bigint[]> {
+  const src = SyncFileSource.open(path);
+  const points = new Set<number>();
+  let text: { lo: number; hi: number }[];
+  try {
+    const info = await readElf(src, path);
+    text = info.sections.filter((s) => (s.flags & SHF_EXECINSTR) !== 0n && s.size > 0 && s.addr > 0n).map((s) => ({ lo: Number(s.addr), hi: Number(s.addr) + s.size }));
+    for (const s of readLlvmSymbols(src, info)) {
+      points.add(s.addr);
+      if (s.size > 0) points.add(s.addr + s.size);
+    }
+  } finally {
+    src.closeSync();
+  }
+  // Two runs: llvm-dwarfdump 14 crashes part-way through the DIEs of dwz files (alt forms), its line dump holds.
+  let attr = '';
+  const hex = /0x([0-9a-f]+)/g;
+  for (const what of ['--debug-line', '--debug-info']) {
+    const child = spawn(dwarfdump, [what, path], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines = createInterface({ input: child.stdout });
+    await new Promise<void>((resolve, reject) => {
+      lines.on('line', (l) => {
+        const row = /^0x([0-9a-f]{16}) /.exec(l);
+        if (row) return void points.add(parseInt(row[1], 16));
+        const a = /^\s+(DW_AT_\w+)/.exec(l);
+        if (a) attr = a[1];
+        else if (!/^\s+\[0x/.test(l)) return;
+        if (attr !== 'DW_AT_low_pc' && attr !== 'DW_AT_high_pc' && attr !== 'DW_AT_ranges' && attr !== 'DW_AT_entry_pc') return;
+        for (const m of l.matchAll(hex)) points.add(parseInt(m[1], 16));
+      });
+      child.on('error', reject);
+      child.on('close', () => resolve());
+    });
+  }
+  const inText = (a: number) => text.some((t) => a >= t.lo && a < t.hi);
+  const all = new Set<number>();
+  for (const p of points) for (const a of [p - 1, p, p + 1]) if (inText(a)) all.add(a);
+  let out = [...all].sort((x, y) => x - y);
+  if (out.length > max) {
+    const step = out.length / max;
+    out = Array.from({ length: max }, (_, i) => out[Math.floor(i * step)]);
+  }
+  return out.map((a) => BigInt(a));
 }
 
 /** llvm-symbolizer once for all the addresses (stdin, one per line; JSON lines out). */
