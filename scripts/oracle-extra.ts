@@ -1,10 +1,8 @@
-import { readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
+import { statSync, mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Symcache } from '../src/symcache/symcache';
-import { buildInChild } from '../src/symcache/symcache-build';
-import { boundaryAddresses, oracle, sampleAddresses } from '../test/support/symcache-oracle';
+import { buildAndCheck, debugFileByBuildId } from './oracle-check';
 
 /**
  * The symcache oracle over any ELF files given on the command line (separate debug files
@@ -15,10 +13,11 @@ import { boundaryAddresses, oracle, sampleAddresses } from '../test/support/symc
  * A FILE may be `so:/lib/x86_64-linux-gnu/libc.so.6`: its debug file by build-id.
  * Exits 1 on any difference.
  */
-function buildIdDebug(so: string): string {
-  const id = /Build ID: ([0-9a-f]+)/.exec(execFileSync('readelf', ['-nW', so], { encoding: 'utf8' }))?.[1];
-  if (!id) throw new Error(`${so}: no build-id`);
-  return `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
+/** `so:PATH`: that library's debug file by build-id. */
+function debugFileOf(so: string): string {
+  const p = debugFileByBuildId(so);
+  if (!p) throw new Error(`${so}: no debug file by build-id under /usr/lib/debug`);
+  return p;
 }
 
 function describe(path: string): string {
@@ -38,28 +37,19 @@ function describe(path: string): string {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const n = Number(args.find((a) => a.startsWith('--n='))?.slice(4) ?? 40_000);
-  const files = args.filter((a) => !a.startsWith('--')).map((a) => (a.startsWith('so:') ? [a.slice(3), buildIdDebug(a.slice(3))] : [a, a]));
+  const files = args.filter((a) => !a.startsWith('--')).map((a) => (a.startsWith('so:') ? [a.slice(3), debugFileOf(a.slice(3))] : [a, a]));
   const tmp = mkdtempSync(join(tmpdir(), 'symbridge-oracle-'));
   let total = 0;
   let bad = 0;
   try {
     for (const [name, path] of files) {
-      const out = join(tmp, 'x.symcache');
-      const t0 = Date.now();
-      const stats = await buildInChild(path, out, { maxMb: 2048, timeoutMs: 900_000 });
-      const buildMs = Date.now() - t0;
-      const cache = Symcache.open(readFileSync(out));
-      // Half spread, half where answers change (symbols, DIE ranges, line rows).
-      const spread = await sampleAddresses(path, Math.ceil(n / 2));
-      const edges = await boundaryAddresses(path, n - spread.length);
-      const addresses = [...new Set([...spread, ...edges])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const r = await oracle(path, cache, addresses);
+      const { stats, buildMs, addresses, spread, edges, result: r, differences } = await buildAndCheck(path, join(tmp, 'x.symcache'), n);
       total += r.checked;
-      bad += [...r.differences.values()].reduce((x, d) => x + d.count, 0);
+      bad += differences;
       process.stdout.write(
         `${name}${name !== path ? ` = ${path}` : ''} (${(statSync(path).size / 1e6).toFixed(1)} MB): ${describe(path)}\n` +
           `  build ${(buildMs / 1000).toFixed(1)} s, peak ${stats.peakRssMb} MB, ${stats.units} units, symcache ${(stats.symcacheBytes / 1e6).toFixed(2)} MB of ${(stats.dwarfBytes / 1e6).toFixed(1)} MB DWARF\n` +
-          `  oracle: ${addresses.length} sampled (${spread.length} spread, ${edges.length} at boundaries), ${r.checked} checked, ${r.same} same, ${r.inlined} with inline chains, ${r.fallback} to the fallback\n` +
+          `  oracle: ${addresses.length} sampled (${spread} spread, ${edges} at boundaries), ${r.checked} checked, ${r.same} same, ${r.inlined} with inline chains, ${r.fallback} to the fallback\n` +
           [...r.differences].map(([cls, d]) => `    ${cls}: ${d.count}, e.g. ${d.example}\n`).join(''),
       );
     }

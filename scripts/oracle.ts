@@ -1,10 +1,8 @@
-import { existsSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { existsSync, statSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Symcache } from '../src/symcache/symcache';
-import { buildInChild } from '../src/symcache/symcache-build';
-import { boundaryAddresses, llvmAnswers, oracle, sampleAddresses } from '../test/support/symcache-oracle';
+import { llvmAnswers } from '../test/support/symcache-oracle';
+import { buildAndCheck, debugFileByBuildId } from './oracle-check';
 
 /**
  * `npm run oracle`: issue 17's oracle on the big real binaries (bench/setup.sh installs
@@ -13,17 +11,10 @@ import { boundaryAddresses, llvmAnswers, oracle, sampleAddresses } from '../test
  * (time, peak RSS, size vs DWARF), then llvm-symbolizer vs the symcache on sampled
  * addresses (half a spread, half at boundaries). Other files: scripts/oracle-extra.ts. Exits 1 on any difference. Args: addresses per file (default 40000).
  */
-function buildIdPath(so: string): string | undefined {
-  if (!existsSync(so)) return undefined;
-  const id = /Build ID: ([0-9a-f]+)/.exec(execFileSync('readelf', ['-nW', so], { encoding: 'utf8' }))?.[1];
-  const p = id && `/usr/lib/debug/.build-id/${id.slice(0, 2)}/${id.slice(2)}.debug`;
-  return p && existsSync(p) ? p : undefined;
-}
-
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 40_000);
   const files: Array<[string, string | undefined]> = [
-    ['libjvm.so (openjdk-17-dbg)', buildIdPath('/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so')],
+    ['libjvm.so (openjdk-17-dbg)', debugFileByBuildId('/usr/lib/jvm/java-17-openjdk-amd64/lib/server/libjvm.so')],
     ['libstdc++.so.6 (libstdc++6-12-dbg debug build)', existsSync('/usr/lib/x86_64-linux-gnu/debug/libstdc++.so.6.0.30') ? '/usr/lib/x86_64-linux-gnu/debug/libstdc++.so.6.0.30' : undefined],
     ['Go cmd/compile (DWARF)', existsSync(join(__dirname, '..', 'bench', '.work', 'go-compile')) ? join(__dirname, '..', 'bench', '.work', 'go-compile') : undefined],
   ];
@@ -37,16 +28,7 @@ async function main(): Promise<void> {
         process.stdout.write(`${name}: skipped (not installed; run bash bench/setup.sh)\n`);
         continue;
       }
-      const out = join(tmp, 'x.symcache');
-      const t0 = Date.now();
-      const stats = await buildInChild(path, out, { maxMb: 2048, timeoutMs: 900_000 });
-      const buildMs = Date.now() - t0;
-      const cache = Symcache.open(readFileSync(out));
-      // Half spread, half where answers change (symbols, DIE ranges, line rows: boundaryAddresses).
-      const spread = await sampleAddresses(path, Math.ceil(n / 2));
-      const edges = await boundaryAddresses(path, n - spread.length);
-      const addresses = [...new Set([...spread, ...edges])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const r = await oracle(path, cache, addresses);
+      const { stats, buildMs, cache, addresses, result: r, differences } = await buildAndCheck(path, join(tmp, 'x.symcache'), n);
       // Warm lookups in-process vs a fresh raw llvm-symbolizer on the same 20,000 addresses.
       const few = addresses.slice(0, 20_000);
       const tl = Date.now();
@@ -56,7 +38,7 @@ async function main(): Promise<void> {
       for (let k = 0; k < 5; k++) for (const a of addresses) cache.lookup(a);
       const perSec = (5 * addresses.length) / (Number(process.hrtime.bigint() - tc) / 1e9);
       total += r.checked;
-      bad += [...r.differences.values()].reduce((x, d) => x + d.count, 0);
+      bad += differences;
       process.stdout.write(
         `${name}: build ${(buildMs / 1000).toFixed(1)} s, peak ${stats.peakRssMb} MB, symcache ${(stats.symcacheBytes / 1e6).toFixed(1)} MB = ${((100 * stats.symcacheBytes) / stats.dwarfBytes).toFixed(1)}% of ${(stats.dwarfBytes / 1e6).toFixed(0)} MB DWARF (file ${(statSync(path).size / 1e6).toFixed(0)} MB)\n` +
           `  oracle: ${r.checked} checked, ${r.same} same, ${r.inlined} with inline chains, ${r.fallback} to the fallback; differences: ${JSON.stringify([...r.differences])}\n` +
