@@ -37,16 +37,17 @@ export class ParseCheckPool {
   }
 
   async check(input: CrashInput): Promise<ParseCheck> {
-    const chars = (input.paste?.length ?? 0) + (input.traceback?.length ?? 0) + (input.maps?.length ?? 0) + (input.crash_dump?.length ?? 0);
-    if (!this.pool || chars <= this.inlineChars) return checkParse(input);
     // Only the texts cross to the thread (a structured clone each), not the rest of the job.
-    const answer = await this.pool.run({ paste: input.paste, traceback: input.traceback, maps: input.maps, crash_dump: input.crash_dump });
+    const texts: CrashInput = { paste: input.paste, traceback: input.traceback, maps: input.maps, crash_dump: input.crash_dump };
+    const chars = Object.values(texts).reduce((n: number, t?: string) => n + (t?.length ?? 0), 0);
+    if (!this.pool || chars <= this.inlineChars) return checkParse(input);
+    const answer = await this.pool.run(texts);
     if (!('error' in answer)) return answer;
     const e = answer.error;
     throw e.code === 'PARSE_ERROR' ? new ParseError(e.message, e.context) : new SymbridgeError(e.code, e.message, e.context);
   }
 
-  /** Threads in use and tasks waiting (for /metrics and tests). */
+  /** Threads in use and tasks waiting (tests read it). */
   stats(): { threads: number; queued: number } {
     return { threads: this.pool?.threads.length ?? 0, queued: this.pool?.queueSize ?? 0 };
   }

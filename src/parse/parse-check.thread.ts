@@ -4,7 +4,6 @@ import { CrashInput } from './parse-input';
 
 /** A SymbridgeError as it crosses a thread (a structured clone keeps an Error's message only). */
 export interface ThreadError {
-  name: string;
   code: ErrorCode;
   message: string;
   context: ErrorContext;
@@ -17,7 +16,7 @@ export default function checkParseInThread(input: CrashInput): ThreadAnswer {
   try {
     return checkParse(input);
   } catch (err) {
-    if (err instanceof SymbridgeError) return { error: { name: err.name, code: err.code, message: err.message, context: err.context } };
+    if (err instanceof SymbridgeError) return { error: { code: err.code, message: err.message, context: err.context } };
     throw err;
   }
 }
