@@ -107,7 +107,7 @@ export function unitFrames(unit: Unit, t: FrameTables, out: Segments): UnitResul
   const refInfo = new Map<number, NameInfo>();
   const str = (i: number) => {
     const form = slots.forms[i];
-    return form === 0 ? -1 : stringId(unit, form, slots.values[i], t);
+    return form === 0 ? ABSENT : stringId(unit, form, slots.values[i], t);
   };
   const ref = (i: number) => refValue(slots.forms[i], slots.values[i]);
   const num = (i: number) => (slots.forms[i] !== 0 && formClass(slots.forms[i]) !== 'block' ? slots.values[i] : 0);
@@ -290,7 +290,7 @@ function findRecursively(unit: Unit, own: NameInfo, refs: Map<number, NameInfo>,
       work.push(nameInfoAt(unit, target, refs, t));
     }
   }
-  return -1;
+  return ABSENT;
 }
 
 /**
@@ -313,7 +313,7 @@ function stringId(unit: Unit, form: number, value: number, t: FrameTables): numb
   let id = map.get(key);
   if (id === undefined) {
     const s = unit.string(form, value);
-    id = s === undefined ? -1 : t.strings.intern(s);
+    id = s === undefined ? ABSENT : t.strings.intern(s);
     map.set(key, id);
   }
   return id;
@@ -325,7 +325,7 @@ function nameInfoAt(unit: Unit, offset: number, refs: Map<number, NameInfo>, t: 
   const die = unit.dwarf.dieAt(offset, unit);
   const str = (n: number) => {
     const a = die.attr(n);
-    return a ? stringId(die.unit, a.form, a.value, t) : -1;
+    return a ? stringId(die.unit, a.form, a.value, t) : ABSENT;
   };
   const refOf = (n: number) => {
     const a = die.attr(n);
